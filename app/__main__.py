@@ -1,0 +1,118 @@
+"""Command line: python -m app serve | worker | migrate | create-admin | seed-demo | ledger-check."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from app.core.database import make_engine, make_sessionmaker
+from app.core.logging import configure_logging
+from app.core.migrations import upgrade
+from app.core.runtime import database_url
+from app.core.settings import Settings, get_settings
+
+
+async def _in_session(url: str, work: Callable[[Any], Awaitable[Any]]) -> Any:
+    engine = make_engine(url, pool_size=2, max_overflow=0)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            result = await work(session)
+            await session.commit()
+            return result
+    finally:
+        await engine.dispose()
+
+
+def _prepare(settings: Settings) -> str:
+    url = database_url(settings)
+    upgrade(url)
+    return url
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    _prepare(settings)
+    print("database migrated to head")  # noqa: T201
+    return 0
+
+
+def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
+    from app.identity.service import ensure_admin
+
+    url = _prepare(settings)
+    asyncio.run(_in_session(url, lambda db: ensure_admin(db, args.username, args.password)))
+    print(f"admin {args.username!r} ready")  # noqa: T201
+    return 0
+
+
+def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from app import demo
+
+    url = _prepare(settings)
+    world = asyncio.run(_in_session(url, lambda db: demo.seed(db, settings)))
+    print("demo data loaded" if world else "demo data already present")  # noqa: T201
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app import demo
+
+    port = args.port or settings.port
+    host = args.host or settings.host
+    url = _prepare(settings)
+    # The app process serves from the same server this process started (embedded) or was given.
+    os.environ["DATABASE_URL"] = url
+    if args.demo:
+        asyncio.run(_in_session(url, lambda db: demo.seed(db, settings)))
+        print(demo.login_help(port), flush=True)  # noqa: T201
+    get_settings.cache_clear()
+    uvicorn.run("app.main:app", host=host, port=port, log_config=None, proxy_headers=True)
+    return 0
+
+
+def _delegate(module_name: str, func: str, settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError:
+        print(f"{args.command}: not available yet in this build", file=sys.stderr)  # noqa: T201
+        return 2
+    result: int = getattr(module, func)(settings, args)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app", description="Linli (邻里) service")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="migrate and serve the API")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--demo", action="store_true", help="load demo data once before serving")
+    sub.add_parser("worker", help="run the background job worker")
+    sub.add_parser("migrate", help="upgrade the database to the newest revision")
+    admin = sub.add_parser("create-admin", help="create an admin (and the root street if none)")
+    admin.add_argument("--username", required=True)
+    admin.add_argument("--password", required=True)
+    sub.add_parser("seed-demo", help="load the demo data (once)")
+    sub.add_parser("ledger-check", help="verify the ledger invariants; non-zero exit when broken")
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    handlers: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+        "serve": cmd_serve,
+        "migrate": cmd_migrate,
+        "create-admin": cmd_create_admin,
+        "seed-demo": cmd_seed_demo,
+        "worker": lambda s, a: _delegate("app.notifications.worker", "run_worker", s, a),
+        "ledger-check": lambda s, a: _delegate("app.ledger.cli", "run_check", s, a),
+    }
+    return handlers[args.command](settings, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

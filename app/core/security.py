@@ -1,0 +1,80 @@
+"""Tokens and password hashes. JWTs are HS256 only; `alg: none` and any other algorithm are refused."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from jose import JWTError, jwt
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from app.core import clock
+from app.core.settings import Settings
+
+ALGORITHM = "HS256"
+_hasher = PasswordHash((Argon2Hasher(),))
+# Verifying against this for unknown users keeps login timing the same whether or not a user exists.
+_DUMMY_HASH = _hasher.hash("linli-dummy-password")
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def verify_password(password: str, password_hash: str | None) -> bool:
+    return await asyncio.to_thread(_hasher.verify, password, password_hash or _DUMMY_HASH) and bool(
+        password_hash
+    )
+
+
+def create_access_token(settings: Settings, user_id: uuid.UUID) -> tuple[str, int]:
+    issued = clock.now()
+    lifetime = timedelta(minutes=settings.access_token_minutes)
+    claims: dict[str, Any] = {
+        "sub": str(user_id),
+        "iat": int(issued.timestamp()),
+        "exp": int((issued + lifetime).timestamp()),
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "typ": "access",
+    }
+    token = jwt.encode(claims, settings.resolved_jwt_secret(), algorithm=ALGORITHM)
+    return token, int(lifetime.total_seconds())
+
+
+def decode_access_token(settings: Settings, token: str) -> uuid.UUID | None:
+    """The user id of a valid access token, or None for anything expired, tampered or malformed."""
+    try:
+        header = jwt.get_unverified_header(token)
+        if header.get("alg") != ALGORITHM:
+            return None
+        claims = jwt.decode(
+            token,
+            settings.resolved_jwt_secret(),
+            algorithms=[ALGORITHM],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={"require_exp": True, "require_iat": True, "require_sub": True, "verify_exp": False},
+        )
+        if claims.get("typ") != "access":
+            return None
+        # Expiry is checked against the app clock so tests can move time.
+        if int(claims["exp"]) <= int(clock.now().timestamp()):
+            return None
+        return uuid.UUID(str(claims["sub"]))
+    except (JWTError, ValueError, KeyError, TypeError):
+        return None
+
+
+def new_secret_token(nbytes: int = 32) -> str:
+    return secrets.token_urlsafe(nbytes)
+
+
+def sha256_hex(value: str | bytes) -> str:
+    data = value.encode() if isinstance(value, str) else value
+    return hashlib.sha256(data).hexdigest()

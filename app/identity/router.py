@@ -1,0 +1,154 @@
+"""Auth, me, org units, invitations and desk users. HTTP only: parse, authorise, call one service."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import OAuth2PasswordRequestForm
+
+from app.core.database import DB
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import Page, Pagination
+from app.core.ratelimit import Limiter
+from app.core.settings import Settings
+from app.identity import service
+from app.identity.deps import Admin, CurrentUser, Staff
+from app.identity.schemas import (
+    InvitationIn,
+    InvitationOut,
+    MePatch,
+    OkOut,
+    OrgUnitIn,
+    OrgUnitOut,
+    OrgUnitPatch,
+    PhoneIn,
+    RefreshIn,
+    TokenOut,
+    UserIn,
+    UserOut,
+    WechatLoginIn,
+)
+from app.models.identity import OrgKind, OrgUnit
+from app.wechat.client import WechatClient
+
+router = APIRouter()
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def _wechat(request: Request) -> WechatClient:
+    return request.app.state.wechat  # type: ignore[no-any-return]
+
+
+def _limiter(request: Request) -> Limiter:
+    return request.app.state.limiter  # type: ignore[no-any-return]
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+WechatDep = Annotated[WechatClient, Depends(_wechat)]
+LimiterDep = Annotated[Limiter, Depends(_limiter)]
+UnitId = Annotated[uuid.UUID, Path(description="Org unit id")]
+
+
+@router.post("/auth/wechat-login", response_model=TokenOut, tags=["auth"])
+async def wechat_login(body: WechatLoginIn, db: DB, settings: SettingsDep, wechat: WechatDep) -> TokenOut:
+    """Sign in with a wx.login code; creates the resident on first login."""
+    return await service.wechat_login(db, settings, wechat, body.code)
+
+
+@router.post("/auth/token", response_model=TokenOut, tags=["auth"])
+async def password_login(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DB, settings: SettingsDep, limiter: LimiterDep
+) -> TokenOut:
+    """OAuth2 password flow for staff and admin desk accounts."""
+    return await service.password_login(db, settings, limiter, form.username, form.password)
+
+
+@router.post("/auth/refresh", response_model=TokenOut, tags=["auth"])
+async def refresh(body: RefreshIn, db: DB, settings: SettingsDep) -> TokenOut:
+    """Exchange a refresh token for a new pair; the old one stops working."""
+    return await service.refresh(db, settings, body.refresh_token)
+
+
+@router.post("/auth/logout", response_model=OkOut, tags=["auth"])
+async def logout(body: RefreshIn, db: DB) -> OkOut:
+    """Revoke a refresh token (and every token rotated from it)."""
+    await service.logout(db, body.refresh_token)
+    return OkOut()
+
+
+@router.post("/auth/phone", response_model=UserOut, tags=["auth"])
+async def bind_phone(body: PhoneIn, who: CurrentUser, db: DB, wechat: WechatDep) -> UserOut:
+    """Bind the phone number from a getPhoneNumber code."""
+    return await service.bind_phone(db, wechat, who, body.code)
+
+
+@router.get("/me", response_model=UserOut, tags=["me"])
+async def me(who: CurrentUser) -> UserOut:
+    """Your profile, roles per org unit and community."""
+    return service.user_out(who)
+
+
+@router.patch("/me", response_model=UserOut, tags=["me"])
+async def patch_me(body: MePatch, who: CurrentUser, db: DB) -> UserOut:
+    """Change your name or birth date, or join a community."""
+    return await service.update_me(db, who, body)
+
+
+@router.get("/org-units", response_model=Page[OrgUnitOut], tags=["org"])
+async def list_org_units(
+    who: CurrentUser,
+    db: DB,
+    page: Pagination,
+    kind: Annotated[OrgKind | None, Query()] = None,
+    parent_id: Annotated[uuid.UUID | None, Query()] = None,
+) -> Page[Any]:
+    """The org tree (street → community → grid, departments), filterable by kind and parent."""
+    return await service.list_org_units(db, page, kind, parent_id)
+
+
+@router.post("/org-units", response_model=OrgUnitOut, status_code=201, tags=["org"])
+async def create_org_unit(body: OrgUnitIn, who: Admin, db: DB, idem: IdempotencyDep) -> JSONResponse:
+    """Add a community, grid or department under a unit you administer."""
+    return await idem.run(str(who.id), OrgUnitOut, lambda: service.create_org_unit(db, who, body))
+
+
+@router.get("/org-units/{unit_id}", response_model=OrgUnitOut, tags=["org"])
+async def get_org_unit(unit_id: UnitId, who: CurrentUser, db: DB) -> OrgUnit:
+    """One org unit."""
+    return await service.get_org_unit(db, unit_id)
+
+
+@router.patch("/org-units/{unit_id}", response_model=OrgUnitOut, tags=["org"])
+async def patch_org_unit(unit_id: UnitId, body: OrgUnitPatch, who: Admin, db: DB) -> OrgUnit:
+    """Rename a unit or change a community's policy (points rate, donations)."""
+    return await service.update_org_unit(db, who, unit_id, body)
+
+
+@router.post("/invitations", response_model=InvitationOut, status_code=201, tags=["org"])
+async def create_invitation(
+    body: InvitationIn, who: Staff, db: DB, settings: SettingsDep, idem: IdempotencyDep
+) -> JSONResponse:
+    """A one-time code that grants a handler, staff, merchant or admin role."""
+    return await idem.run(
+        str(who.id), InvitationOut, lambda: service.create_invitation(db, settings, who, body)
+    )
+
+
+@router.post("/invitations/{code}/accept", response_model=UserOut, tags=["org"])
+async def accept_invitation(
+    code: Annotated[str, Path(min_length=4, max_length=32)], who: CurrentUser, db: DB, limiter: LimiterDep
+) -> UserOut:
+    """Accept an invitation: the role binds to your WeChat identity."""
+    return await service.accept_invitation(db, limiter, who, code)
+
+
+@router.post("/users", response_model=UserOut, status_code=201, tags=["org"])
+async def create_user(body: UserIn, who: Admin, db: DB, idem: IdempotencyDep) -> JSONResponse:
+    """A username/password desk account for staff (admin only)."""
+    return await idem.run(str(who.id), UserOut, lambda: service.create_desk_user(db, who, body))

@@ -1,0 +1,1 @@
+"""ORM tables of the bookings domain (filled in by its issue)."""

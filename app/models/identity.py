@@ -1,0 +1,119 @@
+"""People, the org tree, roles and the tokens that bind them."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core import clock
+from app.models.base import Base, Timestamps, UUIDPk
+
+
+class OrgKind(enum.StrEnum):
+    street = "street"
+    community = "community"
+    grid = "grid"
+    department = "department"
+
+
+class Role(enum.StrEnum):
+    resident = "resident"
+    merchant = "merchant"
+    handler = "handler"
+    staff = "staff"
+    admin = "admin"
+
+
+def str_enum(cls: type[enum.Enum], name: str) -> Enum:
+    """A PostgreSQL enum stored by value, named explicitly so migrations stay stable."""
+    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e], validate_strings=True)
+
+
+class OrgUnit(UUIDPk, Timestamps, Base):
+    """街道 → 社区 → 网格, and departments (物业公司, 城管 …) under a community."""
+
+    __tablename__ = "org_units"
+
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[OrgKind] = mapped_column(str_enum(OrgKind, "org_kind"))
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("org_units.id", ondelete="RESTRICT"), index=True
+    )
+    # The community this unit belongs to (itself for a community; None for a street); kept so every
+    # scoped query is a plain equality, never a tree walk.
+    community_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    # Points-to-yuan rate of a community, in fen per point (1 point = 0.10 yuan by default).
+    fen_per_point: Mapped[int] = mapped_column(default=10)
+    # Community policy switch: may residents donate to each other.
+    donations_enabled: Mapped[bool] = mapped_column(default=True)
+
+
+class User(UUIDPk, Timestamps, Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("openid IS NOT NULL OR username IS NOT NULL", name="has_login"),)
+
+    name: Mapped[str] = mapped_column(String(50), default="")
+    phone: Mapped[str | None] = mapped_column(String(20))
+    openid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    unionid: Mapped[str | None] = mapped_column(String(64))
+    # WeChat session_key: needed server-side only; never serialised.
+    session_key: Mapped[str | None] = mapped_column(String(64))
+    username: Mapped[str | None] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    community_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    birth_date: Mapped[date | None]
+    # Staff-flagged eligibility for the community subsidy (mutual aid for elders).
+    subsidy_eligible: Mapped[bool] = mapped_column(default=False)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+
+class RoleGrant(UUIDPk, Base):
+    """A role held at an org unit (and, for merchant staff, at one merchant)."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", "org_unit_id", "merchant_id", postgresql_nulls_not_distinct=True),
+        CheckConstraint("role <> 'merchant' OR merchant_id IS NOT NULL", name="merchant_has_merchant"),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
+    org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"), index=True)
+    merchant_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("merchants.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    granted_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Invitation(UUIDPk, Base):
+    """A one-time code that grants a role to whoever accepts it from the mini-program."""
+
+    __tablename__ = "invitations"
+
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
+    org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"))
+    merchant_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("merchants.id"))
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    expires_at: Mapped[datetime]
+    accepted_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    accepted_at: Mapped[datetime | None]
+
+
+class RefreshToken(UUIDPk, Base):
+    """Rotating refresh tokens, stored hashed; a reused one revokes its whole family."""
+
+    __tablename__ = "refresh_tokens"
+    __table_args__ = (Index("ix_refresh_tokens_family", "family_id"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    family_id: Mapped[uuid.UUID]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

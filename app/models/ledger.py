@@ -1,0 +1,1 @@
+"""ORM tables of the ledger domain (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""ORM tables of the tickets domain (filled in by its issue)."""

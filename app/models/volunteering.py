@@ -1,0 +1,1 @@
+"""ORM tables of the volunteering domain (filled in by its issue)."""

@@ -1,0 +1,5 @@
+"""HTTP routes of the tickets domain."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
