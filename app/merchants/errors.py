@@ -100,3 +100,30 @@ class SettlementTransition(InvalidTransition):
 class PeriodInFuture(ValidationFailed):
     code = "period_in_future"
     message = _("结算截止时间不能晚于现在", "The period end cannot be in the future")
+
+
+class InsufficientPoints(Conflict):
+    """The resident cannot pay; unlike the ledger's error it never tells the till the balance."""
+
+    code = "insufficient_balance"
+    message = _("居民积分不足", "The resident does not have enough points")
+
+
+class MerchantBalanceShort(Conflict):
+    code = "insufficient_balance"
+    message = _(
+        "商户账户积分不足（可能已结算），请联系社区工作人员",
+        "The merchant account lacks the points (already settled?); ask community staff",
+    )
+
+
+class NotYourMerchant(Forbidden):
+    code = "not_merchant_staff"
+    message = _("您不是该商户的店员", "You do not work for this merchant")
+
+
+class RefundNotAllowed(Forbidden):
+    code = "refund_not_allowed"
+    message = _(
+        "只有商户店员或社区工作人员可以退还积分", "Only the merchant's staff or community staff may refund"
+    )

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from app.core.database import DB
-from app.core.idempotency import IdempotencyDep
+from app.core.idempotency import IdempotencyDep, RequiredIdempotency
 from app.core.pagination import Page, Pagination
-from app.identity.deps import CurrentUser, Staff
-from app.merchants import service
+from app.core.ratelimit import Limiter
+from app.identity.deps import CurrentUser, MerchantStaff, Staff
+from app.merchants import redemptions, service
 from app.merchants.schemas import (
     MerchantIn,
     MerchantOut,
@@ -20,11 +22,24 @@ from app.merchants.schemas import (
     OfferIn,
     OfferOut,
     OfferPatch,
+    RedeemIn,
     RedemptionCodeOut,
+    RedemptionFilter,
+    RedemptionOut,
+    RedemptionSummary,
+    RefundIn,
+    RefundOut,
 )
 
 router = APIRouter()
 
+
+def _limiter(request: Request) -> Limiter:
+    return request.app.state.limiter  # type: ignore[no-any-return]
+
+
+LimiterDep = Annotated[Limiter, Depends(_limiter)]
+RedemptionId = Annotated[uuid.UUID, Path(description="Redemption id")]
 MerchantId = Annotated[uuid.UUID, Path(description="Merchant id")]
 OfferId = Annotated[uuid.UUID, Path(description="Offer id")]
 
@@ -103,3 +118,57 @@ async def update_offer(
 async def issue_code(who: CurrentUser, db: DB) -> RedemptionCodeOut:
     """A fresh single-use code (digits and QR) to show at the till; the previous one stops working."""
     return await service.issue_code(db, who)
+
+
+# ---------------------------------------------------------------- redemptions (核销)
+
+
+def _filter(
+    merchant_id: Annotated[uuid.UUID | None, Query()] = None,
+    staff_id: Annotated[uuid.UUID | None, Query(description="Redeemed by this staff member")] = None,
+    day: Annotated[date | None, Query(description="One day (Asia/Shanghai)")] = None,
+    date_from: Annotated[date | None, Query(alias="from", description="First day, inclusive")] = None,
+    date_to: Annotated[date | None, Query(alias="to", description="Last day, inclusive")] = None,
+) -> RedemptionFilter:
+    return RedemptionFilter(
+        merchant_id=merchant_id, staff_id=staff_id, day=day, date_from=date_from, date_to=date_to
+    )
+
+
+Filter = Annotated[RedemptionFilter, Depends(_filter)]
+
+
+@router.post("/redemptions", response_model=RedemptionOut, status_code=201, tags=["redemptions"])
+async def redeem(
+    body: RedeemIn, who: MerchantStaff, db: DB, idem: RequiredIdempotency, limiter: LimiterDep
+) -> JSONResponse:
+    """Redeem a scanned code for an amount or an offer (merchant staff; Idempotency-Key required)."""
+    return await idem.run(str(who.id), RedemptionOut, lambda: redemptions.redeem(db, who, limiter, body))
+
+
+@router.get("/redemptions", response_model=Page[RedemptionOut], tags=["redemptions"])
+async def list_redemptions(who: CurrentUser, db: DB, page: Pagination, f: Filter) -> Page[Any]:
+    """Redemptions, newest first: merchant staff their shop's, staff their community's, residents their own."""
+    return await redemptions.list_redemptions(db, who, page, f)
+
+
+@router.get("/redemptions/summary", response_model=RedemptionSummary, tags=["redemptions"])
+async def redemption_summary(who: CurrentUser, db: DB, f: Filter) -> RedemptionSummary:
+    """Totals per day and per staff member over the same filters as the list."""
+    return await redemptions.summary(db, who, f)
+
+
+@router.get("/redemptions/{redemption_id}", response_model=RedemptionOut, tags=["redemptions"])
+async def get_redemption(redemption_id: RedemptionId, who: CurrentUser, db: DB) -> RedemptionOut:
+    """One redemption in your scope."""
+    return await redemptions.get_redemption(db, who, redemption_id)
+
+
+@router.post(
+    "/redemptions/{redemption_id}/refund", response_model=RefundOut, status_code=201, tags=["redemptions"]
+)
+async def refund(
+    redemption_id: RedemptionId, body: RefundIn, who: CurrentUser, db: DB, idem: RequiredIdempotency
+) -> JSONResponse:
+    """Refund all or part of a redemption (merchant staff within the window, community staff any time)."""
+    return await idem.run(str(who.id), RefundOut, lambda: redemptions.refund(db, who, redemption_id, body))
