@@ -117,32 +117,36 @@ def role_headers(database_url: str, live_server: str) -> Iterator[dict[str, dict
     done.join()
 
 
+def _fuzz(operation: Any, base_url: str, headers: dict[str, str]) -> None:
+    """Call one operation with generated inputs; raise on the first broken check."""
+    checks = CHECKS[:1] if operation.path.endswith(LOOSE_SUFFIXES) else CHECKS
+
+    @seed(20261122)
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy())
+    def run(case: Any) -> None:
+        case.call_and_validate(base_url=base_url, headers=dict(headers), checks=checks, timeout=30)
+
+    run()
+
+
 @pytest.mark.parametrize("role", ["anonymous", "resident", "staff", "handler", "merchant", "admin"])
 def test_every_operation_holds_its_contract(
     live_server: str, role_headers: dict[str, dict[str, str]], role: str
 ) -> None:
     schema = schemathesis.openapi.from_url(f"{live_server}/openapi.json")
-    headers = role_headers[role]
     failures: list[str] = []
     for result in schema.get_all_operations():
         operation = result.ok()
-        checks = CHECKS[:1] if operation.path.endswith(LOOSE_SUFFIXES) else CHECKS
-
-        @seed(20261122)
-        @settings(
-            max_examples=EXAMPLES,
-            deadline=None,
-            database=None,
-            derandomize=True,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(case=operation.as_strategy())
-        def run(case: Any, checks: list[Any] = checks) -> None:
-            case.call_and_validate(base_url=live_server, headers=dict(headers), checks=checks, timeout=30)
-
         try:
-            run()
+            _fuzz(operation, live_server, role_headers[role])
         except Exception as exc:
             failures.append(f"{operation.method.upper()} {operation.path}: {str(exc)[:1500]}")
     assert not failures, f"{len(failures)} operation(s) broke their contract as {role}:\n\n" + "\n\n".join(
