@@ -1041,3 +1041,107 @@ async def list_tickets(
         last = rows[-1]
         cursor = encode_cursor([(last.queue_at if urgency else last.created_at).isoformat(), str(last.id)])
     return [ticket_out(t, who, now) for t in rows], cursor
+
+
+# ---------------------------------------------------------------- deadlines: escalation and auto-close
+
+
+async def _supervisors(db: AsyncSession, community_id: uuid.UUID, level: int) -> list[uuid.UUID]:
+    """Level 1: the community's staff; level 2: admins of the street (any unit above the community)."""
+    if level == 1:
+        rows = await db.execute(
+            select(RoleGrant.user_id).where(
+                RoleGrant.role == Role.staff, RoleGrant.org_unit_id == community_id
+            )
+        )
+        return list(rows.scalars())
+    ancestors: list[uuid.UUID] = []
+    unit = await db.get(OrgUnit, community_id)
+    while unit is not None and unit.parent_id is not None:
+        ancestors.append(unit.parent_id)
+        unit = await db.get(OrgUnit, unit.parent_id)
+    if not ancestors:
+        return []
+    rows = await db.execute(
+        select(RoleGrant.user_id).where(RoleGrant.role == Role.admin, RoleGrant.org_unit_id.in_(ancestors))
+    )
+    return list(rows.scalars())
+
+
+async def escalate_overdue(db: AsyncSession, now: datetime, batch: int = 500) -> int:
+    """督办: mark tickets past their running deadline overdue and escalate them level by level.
+
+    Level 1 at the deadline (the handler and the community's staff are told), level 2 when still overdue
+    STREET_ESCALATION_AFTER later (the street's admins). Idempotent: a level is never raised twice.
+    """
+    rows = (
+        await db.execute(
+            select(Ticket)
+            .where(
+                Ticket.queue_at < now,
+                or_(
+                    Ticket.escalation_level == 0,
+                    and_(Ticket.escalation_level == 1, Ticket.escalated_at <= now - STREET_ESCALATION_AFTER),
+                ),
+            )
+            .order_by(Ticket.queue_at, Ticket.id)
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        )
+    ).scalars()
+    changed = 0
+    for ticket in rows:
+        level = ticket.escalation_level + 1
+        ticket.overdue_since = ticket.overdue_since or now
+        ticket.escalation_level = level
+        ticket.escalated_at = now
+        stage = "受理" if ticket.status is S.submitted else "办理"
+        await _event(
+            db, ticket, None, "escalated", internal=True, body=f"{stage}超时，{level}级督办", level=level
+        )
+        handlers: list[uuid.UUID | None] = [ticket.assignee_id]
+        if ticket.assignee_id is None and ticket.department_id is not None:
+            handlers.extend(await _department_handlers(db, ticket.department_id))
+        targets = handlers + list(await _supervisors(db, ticket.community_id, level))
+        await _notify_ticket(
+            db,
+            targets,
+            ticket,
+            "ticket.overdue",
+            f"工单 {ticket.number} {stage}超时（{level}级督办）",
+            ticket.title,
+        )
+        changed += 1
+    await db.flush()
+    return changed
+
+
+async def auto_close_resolved(db: AsyncSession, now: datetime, days: int = AUTO_CLOSE_DAYS) -> int:
+    """Resolved tickets nobody rated within `days` close with no rating."""
+    rows = (
+        await db.execute(
+            select(Ticket)
+            .where(Ticket.status == S.resolved, Ticket.resolved_at <= now - timedelta(days=days))
+            .order_by(Ticket.resolved_at)
+            .limit(1000)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        )
+    ).scalars()
+    changed = 0
+    for ticket in rows:
+        ticket.closed_at = now
+        before = _move(ticket, S.closed, now)
+        await _event(
+            db,
+            ticket,
+            None,
+            "auto_closed",
+            from_status=before,
+            to_status=S.closed,
+            body=f"{days}天内未评价，系统自动办结",
+        )
+        changed += 1
+    await db.flush()
+    return changed
