@@ -216,7 +216,7 @@ async def test_resolved_tickets_unrated_for_seven_days_close_without_a_rating(
     category = await make_category(db, world.community)
     ticket = await make_ticket(db, category, world.resident)
     rated = await make_ticket(db, category, world.neighbour)
-    for t, who in ((ticket, world.resident), (rated, world.neighbour)):
+    for t in (ticket, rated):
         await move(client, t.id, "accept", world.staff)
         await move(client, t.id, "dispatch", world.staff, assignee_id=str(world.handler.id))
         await move(client, t.id, "start", world.handler)
