@@ -10,7 +10,8 @@ const loaded = {}
 
 async function open(page, query = {}) {
   const file = path.join(ROOT, page.replace(/^\//, ''))
-  if (!loaded[file]) loaded[file] = simulate.load(file)
+  // the pure-JS template compiler: the bundled official one keeps global state between pages
+  if (!loaded[file]) loaded[file] = simulate.load(file, { compiler: 'simulate' })
   const id = loaded[file]
   const comp = simulate.render(id)
   comp.attach(document.createElement('parent-wrapper'))
