@@ -26,6 +26,8 @@ async def test_demo_seed_adds_offers(db: AsyncSession, world: World) -> None:
         [world.resident],
     )
     await seed(db, demo)
-    names = (await db.execute(select(Offer.name).where(Offer.merchant_id == world.merchant.id))).scalars().all()
+    names = (
+        (await db.execute(select(Offer.name).where(Offer.merchant_id == world.merchant.id))).scalars().all()
+    )
     assert "食用油 5L" in names
     assert world.merchant.address == "桃源路 18 号"
