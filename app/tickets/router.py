@@ -1,5 +1,383 @@
-"""HTTP routes of the tickets domain."""
+"""HTTP routes of the tickets domain: parse, authorise, call one service function."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+
+from app.core.database import DB
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import Page, Pagination
+from app.identity.deps import Admin, CurrentUser, Handler, Staff
+from app.models.tickets import TicketCategory, TicketExtension, TicketStatus
+from app.tickets import open311, photos, service, stats
+from app.tickets.schemas import (
+    AnswerIn,
+    AttachmentOut,
+    CategoryIn,
+    CategoryOut,
+    CommentIn,
+    DispatchIn,
+    EvaluateIn,
+    EventOut,
+    ExtendIn,
+    ExtensionOut,
+    MergeIn,
+    QuestionIn,
+    ReasonIn,
+    ResolveIn,
+    TicketIn,
+    TicketOut,
+)
 
 router = APIRouter()
+TicketId = Annotated[uuid.UUID, Path(description="Ticket id")]
+TAGS: list[str | Any] = ["tickets"]
+OPEN311: list[str | Any] = ["open311"]
+
+
+def _storage(request: Request) -> photos.Storage:
+    return photos.storage_for(request.app.state.settings)
+
+
+StorageDep = Annotated[photos.Storage, Depends(_storage)]
+IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}, "description": "The image"}
+}
+
+
+@router.get("/ticket-categories", response_model=list[CategoryOut], tags=TAGS)
+async def list_categories(
+    who: CurrentUser, db: DB, community_id: Annotated[uuid.UUID | None, Query()] = None
+) -> list[TicketCategory]:
+    """Ticket categories of a community (default: yours) with their SLA."""
+    return await service.list_categories(db, who, community_id)
+
+
+@router.post("/ticket-categories", response_model=CategoryOut, status_code=201, tags=TAGS)
+async def create_category(body: CategoryIn, who: Staff, db: DB) -> TicketCategory:
+    """Create a category with its default department and SLA policy."""
+    return await service.create_category(db, who, body)
+
+
+@router.post("/tickets", response_model=TicketOut, status_code=201, tags=TAGS)
+async def create_ticket(body: TicketIn, who: CurrentUser, db: DB, idem: IdempotencyDep) -> JSONResponse:
+    """File a ticket: residents in the app; staff for a hotline call or a walk-in (受理登记)."""
+    return await idem.run(
+        str(who.id), TicketOut, lambda: service.create_ticket(db, who, body), status_code=201
+    )
+
+
+@router.get("/tickets", response_model=Page[TicketOut], tags=TAGS)
+async def list_tickets(
+    who: CurrentUser,
+    db: DB,
+    page: Pagination,
+    status: Annotated[list[TicketStatus] | None, Query(description="One or more states")] = None,
+    category_id: Annotated[uuid.UUID | None, Query()] = None,
+    assignee: Annotated[Literal["me"] | None, Query(description="me: assigned to me")] = None,
+    overdue: Annotated[bool | None, Query()] = None,
+    department_id: Annotated[uuid.UUID | None, Query()] = None,
+    community_id: Annotated[uuid.UUID | None, Query()] = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="Title, description, number")
+    ] = None,
+    mine: Annotated[bool, Query(description="Only tickets I filed")] = False,
+) -> Page[Any]:
+    """Queue: staff see the community's, handlers theirs, residents their own; most urgent first."""
+    filters = service.TicketFilters(
+        status=status,
+        category_id=category_id,
+        assignee=assignee,
+        overdue=overdue,
+        department_id=department_id,
+        community_id=community_id,
+        q=q,
+        mine=mine,
+    )
+    items, cursor = await service.list_tickets(db, who, filters, page)
+    return Page[Any](items=items, next_cursor=cursor)
+
+
+@router.get("/tickets/{ticket_id}", response_model=TicketOut, tags=TAGS)
+async def get_ticket(ticket_id: TicketId, who: CurrentUser, db: DB) -> TicketOut:
+    """One ticket with its state, deadlines and number."""
+    return await service.get_ticket(db, who, ticket_id)
+
+
+@router.get("/tickets/{ticket_id}/events", response_model=list[EventOut], tags=TAGS)
+async def ticket_events(ticket_id: TicketId, who: CurrentUser, db: DB) -> list[EventOut]:
+    """The timeline (internal events for staff and handlers only)."""
+    return await service.events(db, who, ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/accept", response_model=TicketOut, tags=TAGS)
+async def accept(ticket_id: TicketId, who: Staff, db: DB) -> TicketOut:
+    """受理: take the ticket in."""
+    return await service.accept(db, who, ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/reject", response_model=TicketOut, tags=TAGS)
+async def reject(ticket_id: TicketId, body: ReasonIn, who: Staff, db: DB) -> TicketOut:
+    """不予受理, with a reason."""
+    return await service.reject(db, who, ticket_id, body)
+
+
+@router.post("/tickets/{ticket_id}/dispatch", response_model=TicketOut, tags=TAGS)
+async def dispatch(ticket_id: TicketId, body: DispatchIn, who: Staff, db: DB) -> TicketOut:
+    """派单 to a department and/or a handler."""
+    return await service.dispatch(db, who, ticket_id, body)
+
+
+@router.post("/tickets/{ticket_id}/start", response_model=TicketOut, tags=TAGS)
+async def start(ticket_id: TicketId, who: Handler, db: DB) -> TicketOut:
+    """签收: the handler takes it on."""
+    return await service.start(db, who, ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/return", response_model=TicketOut, tags=TAGS)
+async def return_ticket(ticket_id: TicketId, body: ReasonIn, who: Handler, db: DB) -> TicketOut:
+    """退单: give it back to the dispatcher, with a reason."""
+    return await service.return_ticket(db, who, ticket_id, body)
+
+
+@router.post("/tickets/{ticket_id}/resolve", response_model=TicketOut, tags=TAGS)
+async def resolve(ticket_id: TicketId, body: ResolveIn, who: Handler, db: DB) -> TicketOut:
+    """答复: the handler's reply."""
+    return await service.resolve(db, who, ticket_id, body)
+
+
+@router.post("/tickets/{ticket_id}/request-info", response_model=TicketOut, tags=TAGS)
+async def request_info(ticket_id: TicketId, body: QuestionIn, who: CurrentUser, db: DB) -> TicketOut:
+    """待补充: ask the reporter for more; pauses the SLA clock (staff or handler)."""
+    return await service.request_info(db, who, ticket_id, body)
+
+
+@router.post("/tickets/{ticket_id}/provide-info", response_model=TicketOut, tags=TAGS)
+async def provide_info(ticket_id: TicketId, body: AnswerIn, who: CurrentUser, db: DB) -> TicketOut:
+    """The reporter's answer; the clock resumes with the paused time added back."""
+    return await service.provide_info(db, who, ticket_id, body)
+
+
+@router.post("/tickets/{ticket_id}/extend", response_model=ExtensionOut, status_code=201, tags=TAGS)
+async def extend(ticket_id: TicketId, body: ExtendIn, who: Handler, db: DB) -> TicketExtension:
+    """延期: the handler asks for a later deadline."""
+    return await service.request_extension(db, who, ticket_id, body)
+
+
+@router.post("/tickets/{ticket_id}/extensions/{extension_id}/approve", response_model=TicketOut, tags=TAGS)
+async def approve_extension(ticket_id: TicketId, extension_id: uuid.UUID, who: Staff, db: DB) -> TicketOut:
+    """Approve an extension: the deadline moves to its date."""
+    return await service.decide_extension(db, who, ticket_id, extension_id, approve=True)
+
+
+@router.post("/tickets/{ticket_id}/extensions/{extension_id}/reject", response_model=TicketOut, tags=TAGS)
+async def reject_extension(ticket_id: TicketId, extension_id: uuid.UUID, who: Staff, db: DB) -> TicketOut:
+    """Refuse an extension: the deadline stays."""
+    return await service.decide_extension(db, who, ticket_id, extension_id, approve=False)
+
+
+@router.post("/tickets/{ticket_id}/evaluate", response_model=TicketOut, tags=TAGS)
+async def evaluate(ticket_id: TicketId, body: EvaluateIn, who: CurrentUser, db: DB) -> TicketOut:
+    """回访/评价: closes the ticket, or reopens it when unsatisfied."""
+    return await service.evaluate(db, who, ticket_id, body)
+
+
+@router.post("/tickets/{ticket_id}/merge", response_model=TicketOut, tags=TAGS)
+async def merge(ticket_id: TicketId, body: MergeIn, who: Staff, db: DB) -> TicketOut:
+    """Close this duplicate as merged into another ticket."""
+    return await service.merge(db, who, ticket_id, body)
+
+
+@router.post("/tickets/{ticket_id}/comments", response_model=EventOut, status_code=201, tags=TAGS)
+async def comment(ticket_id: TicketId, body: CommentIn, who: CurrentUser, db: DB) -> EventOut:
+    """Add a public comment or an internal note to the timeline."""
+    return await service.comment(db, who, ticket_id, body)
+
+
+@router.post("/tickets/{ticket_id}/attachments", response_model=AttachmentOut, status_code=201, tags=TAGS)
+async def upload_photo(
+    ticket_id: TicketId,
+    file: Annotated[UploadFile, File(description="JPEG, PNG or WebP, at most 10 MB")],
+    who: CurrentUser,
+    db: DB,
+    storage: StorageDep,
+) -> AttachmentOut:
+    """Add a photo (up to 9 per ticket); it is re-encoded without EXIF and thumbnailed."""
+    raw = await file.read(photos.MAX_BYTES + 1)
+    return await service.add_attachment(db, who, storage, ticket_id, raw)
+
+
+@router.get("/tickets/{ticket_id}/attachments", response_model=list[AttachmentOut], tags=TAGS)
+async def list_photos(ticket_id: TicketId, who: CurrentUser, db: DB) -> list[AttachmentOut]:
+    """The ticket's photos."""
+    return await service.list_attachments(db, who, ticket_id)
+
+
+@router.get(
+    "/tickets/{ticket_id}/attachments/{attachment_id}",
+    response_class=Response,
+    responses=IMAGE_RESPONSES,
+    tags=TAGS,
+)
+async def download_photo(
+    ticket_id: TicketId,
+    attachment_id: uuid.UUID,
+    who: CurrentUser,
+    db: DB,
+    storage: StorageDep,
+    thumbnail: bool = False,
+) -> Response:
+    """Download a photo (or its thumbnail), for those who may see the ticket."""
+    data, content_type = await service.read_attachment(db, who, storage, ticket_id, attachment_id, thumbnail)
+    return Response(data, media_type=content_type, headers={"Cache-Control": "private, max-age=3600"})
+
+
+# ---------------------------------------------------------------- stats and exports
+
+DateParam = Annotated[datetime | None, Query(description="ISO 8601 with offset")]
+
+
+@router.get("/stats/tickets", response_model=stats.StatsOut, tags=TAGS)
+async def ticket_stats(
+    who: Staff,
+    db: DB,
+    from_: Annotated[datetime | None, Query(alias="from", description="Created at or after")] = None,
+    to: Annotated[datetime | None, Query(description="Created before")] = None,
+    community_id: Annotated[uuid.UUID | None, Query()] = None,
+    group_by: Annotated[stats.GroupBy | None, Query()] = None,
+    period: Annotated[stats.Period, Query(description="Bucket for group_by=period")] = "month",
+) -> stats.StatsOut:
+    """Counts by state, response, on-time and satisfaction rates, time to resolve."""
+    return await stats.ticket_stats(
+        db, who, start=from_, end=to, community_id=community_id, group_by=group_by, period=period
+    )
+
+
+async def _export_rows(
+    who: Staff,
+    db: DB,
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    to: Annotated[datetime | None, Query()] = None,
+    community_id: Annotated[uuid.UUID | None, Query()] = None,
+    status: Annotated[list[TicketStatus] | None, Query()] = None,
+    category_id: Annotated[uuid.UUID | None, Query()] = None,
+) -> list[list[str]]:
+    return await stats.export_rows(
+        db, who, start=from_, end=to, community_id=community_id, status=status, category_id=category_id
+    )
+
+
+ExportRows = Annotated[list[list[str]], Depends(_export_rows)]
+
+
+@router.get(
+    "/exports/tickets.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+    tags=TAGS,
+)
+async def export_csv(rows: ExportRows) -> Response:
+    """The filtered ticket list as CSV (UTF-8 with BOM, Chinese headers)."""
+    return Response(
+        stats.to_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="tickets.csv"'},
+    )
+
+
+@router.get(
+    "/exports/tickets.xlsx",
+    response_class=Response,
+    responses={200: {"content": {stats.XLSX: {}}}},
+    tags=TAGS,
+)
+async def export_xlsx(rows: ExportRows) -> Response:
+    """The filtered ticket list as an Excel workbook (Chinese headers)."""
+    data = await asyncio.to_thread(stats.to_xlsx, rows)
+    return Response(
+        data, media_type=stats.XLSX, headers={"Content-Disposition": 'attachment; filename="tickets.xlsx"'}
+    )
+
+
+# ---------------------------------------------------------------- Open311 GeoReport v2
+
+
+@router.post("/open311-clients", response_model=open311.ClientOut, status_code=201, tags=OPEN311)
+async def issue_open311_client(body: open311.ClientIn, who: Admin, db: DB) -> open311.ClientOut:
+    """Issue an api_key to a machine client (a 12345 platform) for POST requests.json."""
+    return await open311.issue_client(db, who, body)
+
+
+@router.get("/open311/v2/services.json", response_model=list[open311.ServiceOut], tags=OPEN311)
+async def open311_services(
+    db: DB, jurisdiction_id: Annotated[uuid.UUID | None, Query()] = None
+) -> list[open311.ServiceOut]:
+    """GeoReport v2 service list: our ticket categories."""
+    return await open311.services(db, jurisdiction_id)
+
+
+@router.get("/open311/v2/requests.json", response_model=list[open311.RequestOut], tags=OPEN311)
+async def open311_requests(
+    db: DB,
+    service_code: Annotated[uuid.UUID | None, Query()] = None,
+    status: Annotated[Literal["open", "closed"] | None, Query()] = None,
+    start_date: DateParam = None,
+    end_date: DateParam = None,
+    service_request_id: Annotated[str | None, Query(description="Comma-separated ids")] = None,
+    jurisdiction_id: Annotated[uuid.UUID | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> list[open311.RequestOut]:
+    """GeoReport v2 requests: public fields only, newest first."""
+    ids = open311.parse_ids(service_request_id)
+    return await open311.requests(
+        db,
+        service_code=service_code,
+        status=status,
+        start_date=start_date,
+        end_date=end_date,
+        request_ids=ids,
+        jurisdiction_id=jurisdiction_id,
+        limit=limit,
+    )
+
+
+@router.post(
+    "/open311/v2/requests.json", response_model=list[open311.CreatedOut], status_code=201, tags=OPEN311
+)
+async def open311_create(
+    db: DB,
+    api_key: Annotated[str, Form(min_length=1, max_length=200)],
+    service_code: Annotated[uuid.UUID, Form()],
+    description: Annotated[str, Form(min_length=1, max_length=5000)],
+    lat: Annotated[float | None, Form(ge=-90, le=90)] = None,
+    long: Annotated[float | None, Form(ge=-180, le=180)] = None,
+    address_string: Annotated[str | None, Form(max_length=200)] = None,
+    first_name: Annotated[str | None, Form(max_length=50)] = None,
+    last_name: Annotated[str | None, Form(max_length=50)] = None,
+    phone: Annotated[str | None, Form(max_length=20)] = None,
+) -> list[open311.CreatedOut]:
+    """GeoReport v2: file a request (form-encoded, with the client's api_key)."""
+    return await open311.create_request(
+        db,
+        api_key=api_key,
+        service_code=service_code,
+        description=description,
+        lat=lat,
+        lng=long,
+        address_string=address_string,
+        first_name=first_name,
+        last_name=last_name,
+        phone=phone,
+    )
+
+
+@router.get("/open311/v2/requests/{request_id}.json", response_model=list[open311.RequestOut], tags=OPEN311)
+async def open311_request(request_id: uuid.UUID, db: DB) -> list[open311.RequestOut]:
+    """GeoReport v2: one request."""
+    return await open311.one_request(db, request_id)
