@@ -19,7 +19,7 @@ from app.core import metrics
 from app.core.database import make_engine, make_sessionmaker
 from app.core.errors import PROBLEM_JSON, Problem, install_error_handlers
 from app.core.logging import configure_logging
-from app.core.middleware import RequestContext
+from app.core.middleware import ContentLengthLimit, RequestContext
 from app.core.migrations import head_revision
 from app.core.ratelimit import make_limiter
 from app.core.runtime import database_url
@@ -65,7 +65,6 @@ def create_app(
         version="1",
         description="Community service centre: hotline tickets, bookings, time bank, merchant points.",
         lifespan=lifespan,
-        max_body_size=settings.max_body_bytes,
     )
     app.state.settings = settings
     app.state.sessionmaker = sessionmaker
@@ -79,6 +78,7 @@ def create_app(
         transport=wechat_transport,
     )
     install_error_handlers(app)
+    app.add_middleware(ContentLengthLimit, limit=settings.max_body_bytes)
     app.add_middleware(RequestContext)
 
     for router in (

@@ -1,11 +1,13 @@
-"""ASGI middleware: request id, access log and metrics (body size is capped by FastAPI's max_body_size)."""
+"""ASGI middleware: request id, access log and metrics; a hard cap on body size."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.logging import request_id_var
@@ -53,3 +55,55 @@ class RequestContext:
                 },
             )
             request_id_var.reset(token)
+
+
+class ContentLengthLimit:
+    """Refuse bodies over `limit` bytes with 413 problem+json.
+
+    An announced oversized Content-Length is answered before reading; a streamed body is counted as it
+    arrives and cut with an HTTPException(413) that the problem handler renders.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = dict(scope["headers"]).get(b"content-length", b"")
+            if length.isdigit() and int(length) > self.limit:
+                body = json.dumps(
+                    {
+                        "type": "https://linli.example/problems/payload_too_large",
+                        "title": "请求内容过大",
+                        "status": 413,
+                        "detail": f"请求内容不能超过 {self.limit // (1024 * 1024)} MB",
+                        "code": "payload_too_large",
+                    },
+                    ensure_ascii=False,
+                ).encode()
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 413,
+                        "headers": [
+                            (b"content-type", b"application/problem+json"),
+                            (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close"),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        seen = 0
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise HTTPException(status_code=413)
+            return message
+
+        await self.app(scope, counting_receive, send)

@@ -60,6 +60,7 @@ __all__ = [
     "available",
     "expire_holds",
     "hold",
+    "lock_accounts",
     "merchant_account",
     "post_pending",
     "reverse",
@@ -149,7 +150,7 @@ async def available(db: AsyncSession, account: Account) -> int:
     return int(row.balance - row.reserved)
 
 
-async def _lock(db: AsyncSession, *account_ids: uuid.UUID) -> dict[uuid.UUID, Account]:
+async def lock_accounts(db: AsyncSession, *account_ids: uuid.UUID) -> dict[uuid.UUID, Account]:
     """Lock the rows in id order (every writer does the same, so no deadlocks) and refresh them."""
     rows = (
         await db.execute(
@@ -234,7 +235,7 @@ async def _move(
     pending_id: uuid.UUID | None = None,
     released: int = 0,
 ) -> Transfer:
-    accounts = await _lock(db, debit_id, credit_id)
+    accounts = await lock_accounts(db, debit_id, credit_id)
     debit, credit = accounts[debit_id], accounts[credit_id]
     if idempotency_key is not None:
         # Checked under the account locks: a concurrent retry of the same movement waits for the first.
@@ -397,7 +398,7 @@ async def hold(
     request_hash = (
         _content_hash("hold", debit.id, credit.id, amount, kind, reference) if idempotency_key else None
     )
-    locked = (await _lock(db, debit.id))[debit.id]
+    locked = (await lock_accounts(db, debit.id))[debit.id]
     if idempotency_key is not None:
         assert request_hash is not None
         existing = await _hold_by_key(db, idempotency_key, request_hash)
@@ -484,7 +485,7 @@ async def post_pending(
 
 
 async def _release(db: AsyncSession, pending: PendingTransfer, status: PendingStatus) -> None:
-    account = (await _lock(db, pending.debit_account_id))[pending.debit_account_id]
+    account = (await lock_accounts(db, pending.debit_account_id))[pending.debit_account_id]
     account.reserved -= pending.amount
     pending.status = status
     pending.resolved_at = clock.now()

@@ -4,8 +4,9 @@ Behaviour by code, so any test or curl can reach every branch:
 - any other code → a stable openid derived from it (`demo-resident` is always the same user);
 - `invalid…` → 40029, `used…` → 40163, `busy…` → -1, `limit…` → 45011, `http500…` → HTTP 500;
 - phone codes map to a stable number (`phone-13800001234` → 13800001234).
-Tests can queue errcodes for the next calls of a path via `state.fail_next[path]`, and delays (seconds,
-to make a client time out; the slow call then sends nothing) via `state.delay_next[path]`.
+Tests can queue failures for the next calls of a path via `state.fail_next[path]`: an errcode, or an
+HTTP status 500–599; and delays (seconds, to make a client time out; the slow call then answers 504 and
+sends nothing) via `state.delay_next[path]`.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def create_fake_app() -> FastAPI:
         queue = state.fail_next.get(path)
         if queue:
             code = queue.pop(0)
-            if 500 <= code < 600:  # an HTTP status; anything else is an errcode (e.g. 43101)
+            if 500 <= code < 600:  # an HTTP status, not an errcode
                 return JSONResponse({"error": "queued"}, status_code=code)
             return _err(code, "queued failure")
         return None

@@ -1,0 +1,460 @@
+"""Redemption at the till (核销), refunds and the histories. Services flush, never commit.
+
+Lock order, the same on every path so concurrent requests cannot deadlock:
+redemption code or redemption row → offer row → ledger accounts (the ledger locks those in id order).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, literal, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core import audit, clock
+from app.core.errors import DomainError, RateLimited, ValidationFailed, _
+from app.core.pagination import Page, PageParams, page_of
+from app.core.privacy import mask_name, mask_phone
+from app.core.ratelimit import Limiter
+from app.core.security import sha256_hex
+from app.identity import service as identity
+from app.identity.deps import Principal
+from app.ledger import service as ledger
+from app.ledger.errors import InsufficientBalance
+from app.merchants import errors
+from app.merchants.config import rules
+from app.merchants.schemas import (
+    MaskedResident,
+    RedeemIn,
+    RedemptionFilter,
+    RedemptionOut,
+    RedemptionSummary,
+    RefundIn,
+    RefundOut,
+    SummaryRow,
+)
+from app.merchants.service import offer_available
+from app.models.identity import User
+from app.models.ledger import Asset, TransferKind
+from app.models.merchants import Merchant, Offer, Redemption, RedemptionCode, RedemptionStatus, Refund
+from app.notifications.service import notify
+
+# ---------------------------------------------------------------- shapes
+
+# A SELECT under construction (SQLAlchemy's generic Select types its columns; these helpers take any).
+Query = Any
+
+
+def masked(user: User) -> MaskedResident:
+    return MaskedResident(name=mask_name(user.name), phone=mask_phone(user.phone))
+
+
+def redemption_out(
+    row: Redemption, merchant_name: str, offer_name: str | None, resident: User
+) -> RedemptionOut:
+    return RedemptionOut(
+        id=row.id,
+        merchant_id=row.merchant_id,
+        merchant_name=merchant_name,
+        offer_id=row.offer_id,
+        offer_name=offer_name,
+        points=row.points,
+        refunded_points=row.refunded_points,
+        status=row.status,
+        staff_id=row.staff_id,
+        settlement_id=row.settlement_id,
+        created_at=row.created_at,
+        resident=masked(resident),
+    )
+
+
+# ---------------------------------------------------------------- redeem
+
+
+def _failure_keys(who: Principal, merchant_id: uuid.UUID) -> list[tuple[str, int]]:
+    r = rules()
+    return [
+        (f"redeem-fail:staff:{who.id}", r.failures_per_staff),
+        (f"redeem-fail:merchant:{merchant_id}", r.failures_per_merchant),
+    ]
+
+
+async def _refuse_if_locked_out(limiter: Limiter, who: Principal, merchant_id: uuid.UUID) -> None:
+    window = rules().failure_window_seconds
+    for key, limit in _failure_keys(who, merchant_id):
+        wait = await limiter.blocked(key, limit, window)
+        if wait is not None:
+            raise RateLimited(
+                wait,
+                _("核销码错误次数过多，请稍后再试", "Too many wrong codes at this till; try again later"),
+            )
+
+
+async def _count_failure(limiter: Limiter, who: Principal, merchant_id: uuid.UUID) -> None:
+    window = rules().failure_window_seconds
+    for key, limit in _failure_keys(who, merchant_id):
+        await limiter.hit(key, limit, window)
+
+
+async def till_merchant(db: AsyncSession, who: Principal, merchant_id: uuid.UUID | None) -> Merchant:
+    """The merchant the caller redeems for: the one they work at, or the one they name."""
+    mine = who.merchant_ids
+    if merchant_id is None:
+        if len(mine) != 1:
+            raise errors.MerchantRequired() if mine else errors.NotYourMerchant()
+        merchant_id = next(iter(mine))
+    elif merchant_id not in mine:
+        raise errors.NotYourMerchant()
+    merchant = await db.get(Merchant, merchant_id)
+    if merchant is None:
+        raise errors.MerchantNotFound()
+    return merchant
+
+
+async def redeem(db: AsyncSession, who: Principal, limiter: Limiter, body: RedeemIn) -> RedemptionOut:
+    """Consume the resident's code and move the points resident → merchant, all in this transaction."""
+    merchant = await till_merchant(db, who, body.merchant_id)
+    await _refuse_if_locked_out(limiter, who, merchant.id)
+    if not merchant.active:
+        raise errors.MerchantInactive()
+    now = clock.now()
+    code = (
+        await db.execute(
+            select(RedemptionCode)
+            .where(RedemptionCode.code_hash == sha256_hex(body.code))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    failure: DomainError | None = None
+    if code is None:
+        failure = errors.CodeInvalid()
+    elif code.used_at is not None:
+        failure = errors.CodeUsed()
+    elif code.expires_at <= now:
+        failure = errors.CodeExpired()
+    if failure is not None or code is None:
+        await _count_failure(limiter, who, merchant.id)
+        raise failure or errors.CodeInvalid()
+    resident = await identity.get_user(db, code.user_id)
+    if resident.community_id != merchant.community_id:
+        # Points are issued and settled per community; a code from elsewhere is not valid here.
+        raise errors.CodeInvalid(
+            _("该居民不属于本商户所在社区，不能在此核销", "This resident belongs to another community")
+        )
+
+    offer: Offer | None = None
+    points = body.points
+    if body.offer_id is not None:
+        offer = (
+            await db.execute(
+                select(Offer)
+                .where(Offer.id == body.offer_id, Offer.merchant_id == merchant.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).scalar_one_or_none()
+        if offer is None or not offer_available(offer, now):
+            raise errors.OfferUnavailable()
+        if offer.per_resident_limit is not None:
+            taken = (
+                await db.execute(
+                    select(func.count())
+                    .select_from(Redemption)
+                    .where(
+                        Redemption.offer_id == offer.id,
+                        Redemption.resident_id == resident.id,
+                        Redemption.status != RedemptionStatus.refunded,
+                    )
+                )
+            ).scalar_one()
+            if taken >= offer.per_resident_limit:
+                raise errors.LimitReached()
+        if offer.stock is not None:
+            offer.stock -= 1
+        points = offer.points
+    assert points is not None
+
+    redemption_id = uuid.uuid4()
+    wallet = await ledger.user_account(db, resident.id, Asset.points)
+    till = await ledger.merchant_account(db, merchant.id)
+    try:
+        moved = await ledger.transfer(
+            db,
+            debit=wallet,
+            credit=till,
+            amount=points,
+            kind=TransferKind.redemption,
+            reference=f"redemption:{redemption_id}",
+            actor_id=who.id,
+            memo=(offer.name if offer else merchant.name)[:200],
+        )
+    except InsufficientBalance as exc:
+        raise errors.InsufficientPoints() from exc
+    code.used_at = now
+    row = Redemption(
+        id=redemption_id,
+        merchant_id=merchant.id,
+        community_id=merchant.community_id,
+        resident_id=resident.id,
+        staff_id=who.id,
+        offer_id=offer.id if offer else None,
+        points=points,
+        transfer_id=moved.id,
+        created_at=now,
+    )
+    db.add(row)
+    await db.flush()
+    what = f"「{offer.name}」" if offer else ""
+    await notify(
+        db,
+        user_id=resident.id,
+        kind="redemption.made",
+        title="积分核销成功",
+        body=f"您在{merchant.name}{what}使用了 {points} 积分。",
+        link=f"/redemptions/{row.id}",
+        data={"redemption_id": str(row.id), "points": points, "merchant_id": str(merchant.id)},
+    )
+    return redemption_out(row, merchant.name, offer.name if offer else None, resident)
+
+
+# ---------------------------------------------------------------- refunds
+
+
+async def refund(db: AsyncSession, who: Principal, redemption_id: uuid.UUID, body: RefundIn) -> RefundOut:
+    """Give back all or part of a redemption: the merchant's staff within the window, community staff any time."""
+    row = (
+        await db.execute(
+            select(Redemption)
+            .where(Redemption.id == redemption_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        raise errors.RedemptionNotFound()
+    as_staff = who.is_staff_of(row.community_id)
+    as_merchant = row.merchant_id in who.merchant_ids
+    if not (as_staff or as_merchant):
+        if row.resident_id == who.id:
+            raise errors.RefundNotAllowed()
+        raise errors.RedemptionNotFound()
+    now = clock.now()
+    window = timedelta(hours=rules().refund_window_hours)
+    if not as_staff and now - row.created_at > window:
+        raise errors.RefundWindowClosed()
+    remaining = row.points - row.refunded_points
+    points = body.points if body.points is not None else remaining
+    if remaining <= 0 or points > remaining:
+        raise errors.RefundExceeds(remaining=remaining)
+
+    offer: Offer | None = None
+    if row.offer_id is not None:
+        offer = (
+            await db.execute(
+                select(Offer)
+                .where(Offer.id == row.offer_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).scalar_one()
+        if points == remaining and offer.stock is not None:
+            offer.stock += 1  # the item came back to the shelf
+
+    refund_id = uuid.uuid4()
+    try:
+        moved = await ledger.reverse(
+            db,
+            row.transfer_id,
+            amount=points,
+            kind=TransferKind.refund,
+            reference=f"refund:{refund_id}",
+            actor_id=who.id,
+            memo=body.reason,
+        )
+    except InsufficientBalance as exc:
+        raise errors.MerchantBalanceShort() from exc
+    row.refunded_points += points
+    row.status = (
+        RedemptionStatus.refunded
+        if row.refunded_points == row.points
+        else RedemptionStatus.partially_refunded
+    )
+    item = Refund(
+        id=refund_id,
+        redemption_id=row.id,
+        merchant_id=row.merchant_id,
+        community_id=row.community_id,
+        points=points,
+        reason=body.reason,
+        actor_id=who.id,
+        transfer_id=moved.id,
+        created_at=now,
+    )
+    db.add(item)
+    await db.flush()
+    merchant = await db.get(Merchant, row.merchant_id)
+    assert merchant is not None
+    resident = await identity.get_user(db, row.resident_id)
+    if as_staff:
+        await audit.record(
+            db,
+            actor_id=who.id,
+            action="redemption.refund",
+            target_type="redemption",
+            target_id=row.id,
+            community_id=row.community_id,
+            on_behalf_of=resident.id,
+            points=points,
+            reason=body.reason,
+        )
+    await notify(
+        db,
+        user_id=resident.id,
+        kind="redemption.refunded",
+        title="积分已退还",
+        body=f"{merchant.name}退还了 {points} 积分：{body.reason}",
+        link=f"/redemptions/{row.id}",
+        data={"redemption_id": str(row.id), "points": points},
+    )
+    return RefundOut(
+        id=item.id,
+        redemption_id=row.id,
+        points=points,
+        reason=item.reason,
+        actor_id=who.id,
+        created_at=item.created_at,
+        redemption=redemption_out(row, merchant.name, offer.name if offer else None, resident),
+    )
+
+
+# ---------------------------------------------------------------- histories
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=clock.SHANGHAI)
+
+
+def scoped(who: Principal, query: Query) -> Query:
+    """Merchant staff see their merchants' redemptions, staff their communities', residents their own."""
+    return query.where(
+        or_(
+            Redemption.merchant_id.in_(who.merchant_ids),
+            Redemption.community_id.in_(who.staff_communities),
+            Redemption.resident_id == who.id,
+        )
+    )
+
+
+def filtered(query: Query, f: RedemptionFilter) -> Query:
+    if f.merchant_id is not None:
+        query = query.where(Redemption.merchant_id == f.merchant_id)
+    if f.staff_id is not None:
+        query = query.where(Redemption.staff_id == f.staff_id)
+    if f.day is not None:
+        query = query.where(
+            Redemption.created_at >= _day_start(f.day),
+            Redemption.created_at < _day_start(f.day + timedelta(days=1)),
+        )
+    if f.date_from is not None:
+        query = query.where(Redemption.created_at >= _day_start(f.date_from))
+    if f.date_to is not None:
+        query = query.where(Redemption.created_at < _day_start(f.date_to + timedelta(days=1)))
+    return query
+
+
+def _rows_query() -> Query:
+    return (
+        select(Redemption, Merchant.name, Offer.name, User)
+        .join(Merchant, Merchant.id == Redemption.merchant_id)
+        .join(User, User.id == Redemption.resident_id)
+        .outerjoin(Offer, Offer.id == Redemption.offer_id)
+    )
+
+
+async def get_redemption(db: AsyncSession, who: Principal, redemption_id: uuid.UUID) -> RedemptionOut:
+    found = (await db.execute(scoped(who, _rows_query().where(Redemption.id == redemption_id)))).one_or_none()
+    if found is None:
+        raise errors.RedemptionNotFound()
+    return redemption_out(*found)
+
+
+async def list_redemptions(
+    db: AsyncSession, who: Principal, params: PageParams, f: RedemptionFilter
+) -> Page[Any]:
+    query = filtered(scoped(who, _rows_query()), f)
+    query = query.order_by(Redemption.created_at.desc(), Redemption.id.desc()).limit(params.limit + 1)
+    position = params.position()
+    if position:
+        try:
+            at = datetime.fromisoformat(str(position[0]))
+            last = uuid.UUID(str(position[1]))
+        except (ValueError, IndexError) as exc:
+            raise ValidationFailed(_("分页游标无效", "The cursor is invalid")) from exc
+        query = query.where(tuple_(Redemption.created_at, Redemption.id) < tuple_(literal(at), literal(last)))
+    rows = [redemption_out(*r) for r in (await db.execute(query)).all()]
+    return page_of(rows, params, lambda r: [r.created_at.isoformat(), str(r.id)])
+
+
+async def rows_for_export(
+    db: AsyncSession, who: Principal, f: RedemptionFilter, limit: int = 50_000
+) -> list[tuple[RedemptionOut, User]]:
+    query = (
+        filtered(scoped(who, _rows_query()), f).order_by(Redemption.created_at, Redemption.id).limit(limit)
+    )
+    return [(redemption_out(*r), r[3]) for r in (await db.execute(query)).all()]
+
+
+async def summary(db: AsyncSession, who: Principal, f: RedemptionFilter) -> RedemptionSummary:
+    """Counts and points per Shanghai day and per staff member (refunds count against their redemption)."""
+    day = func.to_char(func.timezone("Asia/Shanghai", Redemption.created_at), "YYYY-MM-DD")
+    measures = (
+        func.count(Redemption.id),
+        func.coalesce(func.sum(Redemption.points), 0),
+        func.coalesce(func.sum(Redemption.refunded_points), 0),
+    )
+
+    def row(key: str, label: str | None, count: int, points: int, refunded: int) -> SummaryRow:
+        return SummaryRow(
+            key=key,
+            label=label,
+            count=int(count),
+            points=int(points),
+            refunded_points=int(refunded),
+            net_points=int(points) - int(refunded),
+        )
+
+    base = filtered(scoped(who, select(*measures).select_from(Redemption)), f)
+    total = (await db.execute(base)).one()
+    by_day = (
+        await db.execute(
+            filtered(scoped(who, select(day.label("day"), *measures).select_from(Redemption)), f)
+            .group_by(day)
+            .order_by(day)
+        )
+    ).all()
+    by_staff = (
+        await db.execute(
+            filtered(
+                scoped(
+                    who,
+                    select(Redemption.staff_id, User.name, *measures)
+                    .select_from(Redemption)
+                    .join(User, and_(User.id == Redemption.staff_id)),
+                ),
+                f,
+            )
+            .group_by(Redemption.staff_id, User.name)
+            .order_by(User.name)
+        )
+    ).all()
+    return RedemptionSummary(
+        count=int(total[0]),
+        points=int(total[1]),
+        refunded_points=int(total[2]),
+        net_points=int(total[1]) - int(total[2]),
+        by_day=[row(r[0], None, r[1], r[2], r[3]) for r in by_day],
+        by_staff=[row(str(r[0]), r[1], r[2], r[3], r[4]) for r in by_staff],
+    )
