@@ -11,6 +11,8 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from pydantic import ValidationError
+
 from app.core.database import make_engine, make_sessionmaker
 from app.core.logging import configure_logging
 from app.core.migrations import upgrade
@@ -112,7 +114,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("seed-demo", help="load the demo data (once)")
     sub.add_parser("ledger-check", help="verify the ledger invariants; non-zero exit when broken")
     args = parser.parse_args(argv)
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        messages = "; ".join(str(e.get("msg", "")).removeprefix("Value error, ") for e in exc.errors())
+        print(f"linli: refusing to start: {messages}", file=sys.stderr)  # noqa: T201
+        return 2
     configure_logging(settings.log_level)
     handlers: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
         "serve": cmd_serve,

@@ -1,0 +1,304 @@
+"""Staff views of bookings: a day's schedule with attendees, weekly statistics and their export."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import segno
+from openpyxl import Workbook
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.bookings.schemas import BookingCodeOut
+from app.bookings.service import get_booking, local_day_bounds
+from app.core import audit, clock
+from app.core.errors import ValidationFailed, _
+from app.core.privacy import mask_phone
+from app.identity.deps import Principal
+from app.models.bookings import BookableService, Booking, BookingSlot, BookingStatus, SlotStatus
+from app.models.identity import User
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def booking_code(db: AsyncSession, who: Principal, booking_id: uuid.UUID) -> BookingCodeOut:
+    booking = await get_booking(db, who, booking_id)
+    qr = segno.make(booking.code, error="m")
+    return BookingCodeOut(code=booking.code, qr_svg=qr.svg_data_uri(scale=4))
+
+
+# ---------------------------------------------------------------- day schedule
+
+
+@dataclass
+class AttendeeView:
+    booking_id: uuid.UUID
+    user_id: uuid.UUID
+    name: str
+    phone: str | None
+    status: BookingStatus
+    waitlist_position: int | None
+    booked_by_staff: bool
+
+
+@dataclass
+class ScheduleSlotView:
+    slot_id: uuid.UUID
+    service_id: uuid.UUID
+    service_name: str
+    location: str
+    start_at: datetime
+    end_at: datetime
+    capacity: int
+    booked: int
+    status: SlotStatus
+    attendees: list[AttendeeView]
+
+
+@dataclass
+class DayScheduleView:
+    date: date
+    slots: list[ScheduleSlotView]
+
+
+async def day_schedule(
+    db: AsyncSession,
+    who: Principal,
+    *,
+    day: date | None,
+    service_id: uuid.UUID | None,
+    location: str | None,
+) -> DayScheduleView:
+    """Slots of the day in the caller's communities, by location then time, with who is coming."""
+    day = day or clock.local_now().date()
+    start, end = local_day_bounds(day)
+    query = (
+        select(BookingSlot, BookableService)
+        .join(BookableService, BookableService.id == BookingSlot.service_id)
+        .where(
+            BookingSlot.community_id.in_(who.staff_communities),
+            BookingSlot.start_at >= start,
+            BookingSlot.start_at < end,
+        )
+    )
+    if service_id is not None:
+        query = query.where(BookingSlot.service_id == service_id)
+    if location:
+        query = query.where(BookableService.location == location)
+    rows = (
+        await db.execute(query.order_by(BookableService.location, BookingSlot.start_at, BookableService.name))
+    ).all()
+    slot_ids = [slot.id for slot, _service in rows]
+    attendees: dict[uuid.UUID, list[AttendeeView]] = {sid: [] for sid in slot_ids}
+    if slot_ids:
+        people = (
+            await db.execute(
+                select(Booking, User.name, User.phone)
+                .join(User, User.id == Booking.user_id)
+                .where(Booking.slot_id.in_(slot_ids), Booking.status != BookingStatus.cancelled)
+                .order_by(Booking.waitlist_position.nulls_first(), Booking.created_at)
+            )
+        ).all()
+        for booking, name, phone in people:
+            attendees[booking.slot_id].append(
+                AttendeeView(
+                    booking.id,
+                    booking.user_id,
+                    name,
+                    mask_phone(phone) if phone else None,
+                    booking.status,
+                    booking.waitlist_position,
+                    booking.booked_by != booking.user_id,
+                )
+            )
+    return DayScheduleView(
+        day,
+        [
+            ScheduleSlotView(
+                slot.id,
+                slot.service_id,
+                service.name,
+                service.location,
+                slot.start_at,
+                slot.end_at,
+                slot.capacity,
+                slot.booked,
+                slot.status,
+                attendees[slot.id],
+            )
+            for slot, service in rows
+        ],
+    )
+
+
+# ---------------------------------------------------------------- statistics
+
+
+@dataclass
+class WeekStatView:
+    service_id: uuid.UUID
+    service_name: str
+    week_start: date
+    slots: int
+    capacity: int
+    booked: int
+    checked_in: int
+    no_shows: int
+    cancelled: int
+    utilisation: float
+    no_show_rate: float
+
+
+@dataclass
+class StatsView:
+    from_date: date
+    to_date: date
+    items: list[WeekStatView]
+
+
+async def stats(
+    db: AsyncSession,
+    who: Principal,
+    *,
+    from_date: date | None,
+    to_date: date | None,
+    service_id: uuid.UUID | None,
+) -> StatsView:
+    """Per service and ISO week (Asia/Shanghai): places offered, taken, attended and missed."""
+    today = clock.local_now().date()
+    to_date = to_date or today
+    from_date = from_date or to_date - timedelta(days=27)
+    if to_date < from_date or (to_date - from_date).days > 366:
+        raise ValidationFailed(_("时间范围无效（最长一年）", "Invalid range (at most a year)"))
+    start, _e = local_day_bounds(from_date)
+    _s, end = local_day_bounds(to_date)
+    week = func.date_trunc("week", func.timezone("Asia/Shanghai", BookingSlot.start_at)).label("week")
+    slot_filter = [
+        BookingSlot.community_id.in_(who.staff_communities),
+        BookingSlot.start_at >= start,
+        BookingSlot.start_at < end,
+        BookingSlot.status != SlotStatus.cancelled,
+    ]
+    if service_id is not None:
+        slot_filter.append(BookingSlot.service_id == service_id)
+    offered = (
+        await db.execute(
+            select(
+                BookingSlot.service_id,
+                BookableService.name,
+                week,
+                func.count(BookingSlot.id),
+                func.sum(BookingSlot.capacity),
+            )
+            .join(BookableService, BookableService.id == BookingSlot.service_id)
+            .where(*slot_filter)
+            .group_by(BookingSlot.service_id, BookableService.name, week)
+        )
+    ).all()
+    taken = (
+        await db.execute(
+            select(BookingSlot.service_id, week, Booking.status, func.count(Booking.id))
+            .join(Booking, Booking.slot_id == BookingSlot.id)
+            .where(*slot_filter)
+            .group_by(BookingSlot.service_id, week, Booking.status)
+        )
+    ).all()
+    counts: dict[tuple[uuid.UUID, datetime], dict[BookingStatus, int]] = {}
+    for sid, wk, status, n in taken:
+        counts.setdefault((sid, wk), {})[status] = n
+    items = []
+    for sid, name, wk, n_slots, capacity in offered:
+        c = counts.get((sid, wk), {})
+        checked_in = c.get(BookingStatus.checked_in, 0)
+        no_shows = c.get(BookingStatus.no_show, 0)
+        booked = checked_in + no_shows + c.get(BookingStatus.confirmed, 0)
+        items.append(
+            WeekStatView(
+                sid,
+                name,
+                wk.date(),
+                n_slots,
+                int(capacity or 0),
+                booked,
+                checked_in,
+                no_shows,
+                c.get(BookingStatus.cancelled, 0),
+                round(booked / capacity, 4) if capacity else 0.0,
+                round(no_shows / (checked_in + no_shows), 4) if checked_in + no_shows else 0.0,
+            )
+        )
+    items.sort(key=lambda i: (i.week_start, i.service_name))
+    return StatsView(from_date, to_date, items)
+
+
+HEADERS = ["服务", "周（起）", "时段数", "名额", "已预约", "已签到", "爽约", "取消", "使用率", "爽约率"]
+
+
+def _rows(view: StatsView) -> list[list[object]]:
+    return [
+        [
+            i.service_name,
+            i.week_start.isoformat(),
+            i.slots,
+            i.capacity,
+            i.booked,
+            i.checked_in,
+            i.no_shows,
+            i.cancelled,
+            i.utilisation,
+            i.no_show_rate,
+        ]
+        for i in view.items
+    ]
+
+
+def _csv(view: StatsView) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(HEADERS)
+    writer.writerows(_rows(view))
+    return ("\ufeff" + buffer.getvalue()).encode()  # BOM: Excel opens UTF-8 Chinese correctly
+
+
+def _xlsx(view: StatsView) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "预约统计"
+    sheet.append(HEADERS)
+    for row in _rows(view):
+        sheet.append(row)
+    for cell in sheet["I"][1:] + sheet["J"][1:]:
+        cell.number_format = "0.0%"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+async def export_stats(
+    db: AsyncSession,
+    who: Principal,
+    *,
+    fmt: str,
+    from_date: date | None,
+    to_date: date | None,
+    service_id: uuid.UUID | None,
+) -> tuple[bytes, str, str]:
+    view = await stats(db, who, from_date=from_date, to_date=to_date, service_id=service_id)
+    await audit.record(
+        db,
+        actor_id=who.id,
+        action="bookings.stats_exported",
+        target_type="booking_stats",
+        format=fmt,
+        rows=len(view.items),
+    )
+    name = f"bookings-{view.from_date.isoformat()}-{view.to_date.isoformat()}"
+    if fmt == "xlsx":
+        return await asyncio.to_thread(_xlsx, view), XLSX_TYPE, f"{name}.xlsx"
+    return _csv(view), "text/csv; charset=utf-8", f"{name}.csv"
