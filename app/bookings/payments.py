@@ -1,6 +1,8 @@
-"""Points for priced services, through the ledger's pending transfers (hold → post or void).
+"""Points for priced services, only through the ledger's pending transfers (hold → post or void).
 
-Until the ledger lands, priced services cannot be booked (free services work).
+The hold is taken at booking (the resident's available points drop), posted at check-in or no-show
+(the points move to the provider: a merchant's account, or the community's issuance account for the
+centre and social organisations), and voided on a timely cancellation or when the slot is cancelled.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import ServiceUnavailable
-from app.models.bookings import BookableService
+from app.ledger import service as ledger
+from app.models.bookings import BookableService, ProviderKind
+from app.models.ledger import Asset, TransferKind
 
 
 async def hold(
@@ -24,12 +27,28 @@ async def hold(
     expires_at: datetime,
     actor_id: uuid.UUID | None,
 ) -> uuid.UUID:
-    raise ServiceUnavailable()
+    debit = await ledger.user_account(db, user_id, Asset.points)
+    if service.provider_kind is ProviderKind.merchant and service.merchant_id is not None:
+        credit = await ledger.merchant_account(db, service.merchant_id)
+    else:
+        credit = await ledger.system_account(db, service.community_id, "issuance", Asset.points)
+    pending = await ledger.hold(
+        db,
+        debit=debit,
+        credit=credit,
+        amount=amount,
+        kind=TransferKind.booking_hold,
+        reference=reference,
+        expires_at=expires_at,
+        idempotency_key=reference,
+        actor_id=actor_id,
+    )
+    return pending.id
 
 
 async def post(db: AsyncSession, hold_id: uuid.UUID, *, actor_id: uuid.UUID | None) -> None:
-    raise ServiceUnavailable()
+    await ledger.post_pending(db, hold_id, actor_id=actor_id)
 
 
 async def void(db: AsyncSession, hold_id: uuid.UUID, *, actor_id: uuid.UUID | None) -> None:
-    raise ServiceUnavailable()
+    await ledger.void_pending(db, hold_id, actor_id=actor_id)

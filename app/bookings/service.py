@@ -87,6 +87,11 @@ def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+def _iso(value: datetime) -> str:
+    """UTC ISO 8601 with Z, as the API renders times."""
+    return value.astimezone(clock.now().tzinfo).isoformat().replace("+00:00", "Z")
+
+
 def _fmt_local(value: datetime) -> str:
     return value.astimezone(clock.SHANGHAI).strftime("%m月%d日 %H:%M")
 
@@ -482,9 +487,9 @@ def _check_window(service: BookableService, slot: BookingSlot, now: datetime) ->
     opens_at = slot.start_at - timedelta(days=service.opens_days_ahead)
     closes_at = slot.start_at - timedelta(minutes=service.closes_minutes_before)
     if now < opens_at:
-        raise BookingNotOpenYet(opens_at=opens_at.isoformat())
+        raise BookingNotOpenYet(opens_at=_iso(opens_at))
     if now > closes_at:
-        raise BookingClosed(closed_at=closes_at.isoformat())
+        raise BookingClosed(closed_at=_iso(closes_at))
 
 
 async def _check_quota(
@@ -551,7 +556,7 @@ async def book(db: AsyncSession, who: Principal, body: BookingIn) -> Booking:
                     f"因多次爽约，自助预约暂停至 {_fmt_local(suspension.ends_at)}",
                     f"Self-booking is suspended until {suspension.ends_at.isoformat()}",
                 ),
-                until=suspension.ends_at.isoformat(),
+                until=_iso(suspension.ends_at),
             )
     if not service.active:
         raise ServiceInactive()
@@ -824,7 +829,7 @@ async def cancel(db: AsyncSession, who: Principal, booking_id: uuid.UUID, body: 
     if not as_staff and booking.status is not BookingStatus.waitlisted:
         cutoff = slot.start_at - timedelta(minutes=service.cancel_before_minutes)
         if now > cutoff:
-            raise CancelTooLate(cutoff=cutoff.isoformat())
+            raise CancelTooLate(cutoff=_iso(cutoff))
     held_place = booking.status in PLACE_HOLDING
     await _mark_cancelled(db, booking, actor_id=who.id, reason=body.reason, now=now)
     if held_place:
@@ -927,7 +932,7 @@ async def check_in(
     now = clock.now()
     opens_at = booking.slot_start_at - timedelta(minutes=get_policy().check_in_opens_minutes)
     if now < opens_at:
-        raise CheckInNotOpen(opens_at=opens_at.isoformat())
+        raise CheckInNotOpen(opens_at=_iso(opens_at))
     booking.status = BookingStatus.checked_in
     booking.checked_in_at = now
     booking.checked_in_by = who.id
