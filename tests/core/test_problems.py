@@ -118,3 +118,14 @@ async def test_streamed_oversized_body_is_413_problem(client: httpx.AsyncClient,
         "/api/v1/auth/wechat-login", content=chunks(), headers={"Content-Type": "application/json"}
     )
     _is_problem(r, 413, "payload_too_large")
+
+
+async def test_wechat_secret_never_reaches_the_logs(client: httpx.AsyncClient, caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    from app.core.logging import configure_logging
+
+    configure_logging("INFO")
+    with caplog.at_level(logging.INFO):
+        await client.post("/api/v1/auth/wechat-login", json={"code": "demo-log"})
+    assert "test-secret" not in caplog.text

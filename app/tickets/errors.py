@@ -1,0 +1,106 @@
+"""Errors of the tickets domain: stable codes, Chinese and English messages."""
+
+from __future__ import annotations
+
+from app.core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    Unauthorized,
+    ValidationFailed,
+    _,
+)
+
+
+class TicketNotFound(NotFound):
+    code = "ticket_not_found"
+    message = _("工单不存在或无权查看", "No such ticket")
+
+
+class CategoryNotFound(NotFound):
+    code = "category_not_found"
+    message = _("工单分类不存在", "No such ticket category")
+
+
+class ExtensionNotFound(NotFound):
+    code = "extension_not_found"
+    message = _("延期申请不存在", "No such extension request")
+
+
+class AttachmentNotFound(NotFound):
+    code = "attachment_not_found"
+    message = _("附件不存在", "No such attachment")
+
+
+class TicketInvalidTransition(InvalidTransition):
+    message = _("工单当前状态不允许此操作", "This ticket cannot do that in its current state")
+
+
+class NotYourTicket(Forbidden):
+    code = "not_ticket_handler"
+    message = _("只有被指派的处理人可以执行此操作", "Only the assigned handler may do this")
+
+
+class NotReporter(Forbidden):
+    code = "not_ticket_reporter"
+    message = _("只有工单提交人可以执行此操作", "Only the reporter may do this")
+
+
+class ChannelNotAllowed(Forbidden):
+    code = "channel_not_allowed"
+    message = _("您不能通过该渠道提交工单", "You may not file a ticket through this channel")
+
+
+class CategoryNameTaken(Conflict):
+    code = "category_name_taken"
+    message = _("该社区已有同名分类", "This community already has a category with that name")
+
+
+class InvalidDepartment(ValidationFailed):
+    code = "invalid_department"
+    message = _("部门不属于该社区", "The department does not belong to this community")
+
+
+class InvalidAssignee(ValidationFailed):
+    code = "invalid_assignee"
+    message = _("处理人不是该社区的网格员或部门人员", "The assignee is not a handler in this community")
+
+
+class InvalidResident(ValidationFailed):
+    code = "invalid_resident"
+    message = _("代办对象不是本社区居民", "on_behalf_of is not a resident of this community")
+
+
+class CannotMergeIntoItself(ValidationFailed):
+    code = "merge_target_invalid"
+    message = _(
+        "不能合并到自身、已关闭或其他社区的工单",
+        "Cannot merge into itself, a closed or another community's ticket",
+    )
+
+
+class ExtensionAlreadyDecided(Conflict):
+    code = "extension_decided"
+    message = _("该延期申请已处理", "This extension request was already decided")
+
+
+class TooManyAttachments(Conflict):
+    code = "too_many_attachments"
+    message = _("每个工单最多上传 9 张图片", "A ticket holds at most 9 photos")
+
+
+class AttachmentTooLarge(ValidationFailed):
+    status = 413
+    code = "attachment_too_large"
+    message = _("图片不能超过 10 MB", "A photo may be at most 10 MB")
+
+
+class NotAnImage(ValidationFailed):
+    code = "not_an_image"
+    message = _("只能上传 JPEG、PNG 或 WebP 图片", "Only JPEG, PNG or WebP images are accepted")
+
+
+class Open311KeyInvalid(Unauthorized):
+    code = "api_key_invalid"
+    message = _("api_key 无效", "The api_key is invalid")
