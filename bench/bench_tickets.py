@@ -1,6 +1,6 @@
 """Ticket queues over a generated table: p50/p99 of the staff queue and the resident's list via the API.
 
-`make bench` (or `python -m bench tickets`) seeds BENCH_TICKETS tickets (default 200,000) into a fresh
+`make bench` (or `python -m bench tickets`) seeds BENCH_TICKETS tickets (default 100,000) into a fresh
 embedded PostgreSQL, or into DATABASE_URL when set (use a scratch database), then times requests through
 the ASGI app in-process. `BENCH_TICKETS=1000000` for the million-row figures in docs/tickets.md.
 """
@@ -108,7 +108,7 @@ async def run(url: str, tickets: int) -> None:
 
 
 async def main() -> None:
-    tickets = int(os.environ.get("BENCH_TICKETS", "200000"))
+    tickets = int(os.environ.get("BENCH_TICKETS", "100000"))
     started = datetime.now(UTC)
     if os.environ.get("DATABASE_URL"):
         url = os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+asyncpg://", 1)

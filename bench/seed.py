@@ -144,6 +144,18 @@ async def seed(
     async with engine.begin() as conn:
         for statement in BASE_SQL:
             await conn.execute(text(sql(statement)), params)
+    # Bulk loading is several times faster without the secondary indexes: drop them and build each
+    # once at the end (the primary key and the unique number constraint stay).
+    async with engine.begin() as conn:
+        indexes = (
+            await conn.execute(
+                text(
+                    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'tickets' AND indexname LIKE 'ix_%'"
+                )
+            )
+        ).all()
+        for name, _ in indexes:
+            await conn.execute(text(f'DROP INDEX "{name}"'))
     done = 0
     while done < tickets:
         hi = min(tickets, done + BATCH)
@@ -152,6 +164,12 @@ async def seed(
         done = hi
         if verbose:
             print(f"  {done:>9,} tickets  {time.perf_counter() - started:6.1f} s", flush=True)  # noqa: T201
+    async with engine.begin() as conn:
+        await conn.execute(text("SET maintenance_work_mem = '256MB'"))
+        for name, definition in indexes:
+            await conn.execute(text(definition))
+            if verbose:
+                print(f"  index {name}  {time.perf_counter() - started:6.1f} s", flush=True)  # noqa: T201
     async with engine.begin() as conn:
         await conn.execute(text("ANALYZE tickets"))
         await conn.execute(text("ANALYZE users"))

@@ -974,7 +974,11 @@ def _filtered(who: Principal, f: TicketFilters, now: datetime) -> tuple[Select[A
     """The caller's queue with filters; returns the query and whether it is the urgency-ordered queue."""
     query = select(Ticket)
     urgency = True
-    if f.mine or (not who.staff_communities and not who.handler_units):
+    if not who.staff_communities and not who.handler_units:
+        # A resident's own tickets (staff intake on their behalf makes them the reporter too).
+        query = query.where(Ticket.reporter_id == who.id)
+        urgency = False
+    elif f.mine:
         query = query.where(or_(Ticket.reporter_id == who.id, Ticket.created_by == who.id))
         urgency = False
     elif f.assignee == "me" or not who.staff_communities:
