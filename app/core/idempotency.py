@@ -41,6 +41,15 @@ class IdempotencyKeyRequired(DomainError):
     message = _("此操作需要 Idempotency-Key 请求头", "This operation requires an Idempotency-Key header")
 
 
+class StoredJSONResponse(JSONResponse):
+    """A JSON response whose body is already rendered bytes (a replay), sent as they are."""
+
+    def render(self, content: object) -> bytes:
+        if isinstance(content, bytes):
+            return content
+        return super().render(content)
+
+
 class Idempotency:
     def __init__(self, db: Any, key: str | None, request_hash: str) -> None:
         self.db = db
@@ -89,19 +98,20 @@ class Idempotency:
             elif existing.request_hash != self.request_hash:
                 raise IdempotencyKeyReused()
             elif existing.status_code is not None:
-                return JSONResponse(
-                    existing.response_body,
+                # The stored bytes, not a re-serialisation: a replay is byte-identical to the first answer.
+                return StoredJSONResponse(
+                    (existing.response_body or "").encode(),
                     status_code=existing.status_code,
                     headers={"Idempotent-Replayed": "true"},
                 )
         result = await work()
-        body = out.model_validate(result).model_dump(mode="json")
+        response = JSONResponse(out.model_validate(result).model_dump(mode="json"), status_code=status_code)
         await self.db.execute(
             update(IdempotencyRecord)
             .where(IdempotencyRecord.owner == owner, IdempotencyRecord.key == self.key)
-            .values(status_code=status_code, response_body=body)
+            .values(status_code=status_code, response_body=bytes(response.body).decode())
         )
-        return JSONResponse(body, status_code=status_code)
+        return response
 
 
 async def _idempotency(request: Request, db: DB, key: KeyHeader = None) -> Idempotency:
