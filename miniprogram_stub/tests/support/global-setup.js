@@ -8,7 +8,7 @@ const net = require('net')
 const os = require('os')
 const path = require('path')
 
-const REPO = path.resolve(__dirname, '..', '..', '..')
+const REPO = process.env.LINLI_REPO || path.resolve(__dirname, '..', '..', '..')
 const PYTHON = path.join(REPO, '.venv', 'bin', 'python')
 const READY_TIMEOUT_MS = 120000
 
