@@ -45,8 +45,7 @@ Component({
         .post(`/activities/${this.data.id}/signups`, {}, { key: this.key })
         .then(() => {
           this.key = null
-          this.setData({ busy: false, done: '报名成功' })
-          return this.refresh()
+          return this.refresh().then(() => this.setData({ busy: false, done: '报名成功' }))
         })
         .catch((err) => this.setData({ busy: false, error: err.detail || err.title }))
     },
@@ -55,8 +54,7 @@ Component({
       return api
         .del(`/activities/${this.data.id}/signups/me`)
         .then(() => {
-          this.setData({ busy: false, done: '已取消报名' })
-          return this.refresh()
+          return this.refresh().then(() => this.setData({ busy: false, done: '已取消报名' }))
         })
         .catch((err) => this.setData({ busy: false, error: err.detail || err.title }))
     },
@@ -74,8 +72,7 @@ Component({
         return api
           .post(`/activities/${this.data.id}/${action}`, { code: String(code).trim() })
           .then(() => {
-            this.setData({ busy: false, done: `${word}成功` })
-            return this.refresh()
+            return this.refresh().then(() => this.setData({ busy: false, done: `${word}成功` }))
           })
           .catch((err) => this.setData({ busy: false, error: err.detail || err.title }))
       })

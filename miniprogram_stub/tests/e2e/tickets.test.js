@@ -78,8 +78,22 @@ test('a resident reports a problem, follows it to resolution and rates it', asyn
   await tap(work, '#resolve')
   await waitFor(() => text(work, '#status') === '已办结', { what: 'resolved' })
 
-  // the resident reads the reply and rates it
+  // the resident is told: unread on the home page, the inbox links to the ticket
   wxb.as('demo-resident')
+  const home = await open('pages/index/index')
+  await waitFor(() => home.querySelector('#greeting'), { what: 'home' })
+  expect(text(home, '#unread')).toMatch(/\d+ 条未读$/)
+  const inbox = await open('pages/notifications/index')
+  const about = inbox.instance.data.items.findIndex((n) => n.link === `/tickets/${id}`)
+  expect(about).toBeGreaterThanOrEqual(0)
+  expect(texts(inbox, '.note-state')[about]).toBe('未读')
+  const before = wxb.calls.navigate.length
+  await tap(inbox, inbox.querySelectorAll('.notification')[about])
+  await waitFor(() => wxb.calls.navigate.length > before, { what: 'open the ticket from the inbox' })
+  expect(wxb.calls.navigate[before]).toBe(`/pages/ticket/index?id=${id}`)
+  expect(texts(inbox, '.note-state')[about]).toBe('已读')
+
+  // the resident reads the reply and rates it
   const back = await open('pages/ticket/index', { id })
   expect(text(back, '#status')).toBe('已办结')
   expect(text(back, '#reply')).toBe('已更换楼道灯泡，请查看')

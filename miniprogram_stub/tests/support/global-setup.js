@@ -24,6 +24,20 @@ function freePort() {
   })
 }
 
+// Which optional API areas this backend serves (a route that exists answers 401 without a token, a
+// missing one 404), so a journey whose backend has not landed yet is reported as skipped, not failed.
+const PROBES = { activities: '/api/v1/activities' }
+
+function status(url) {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false }, (res) => {
+      res.resume()
+      resolve(res.statusCode)
+    })
+    req.on('error', () => resolve(0))
+  })
+}
+
 function ready(base) {
   return new Promise((resolve) => {
     const req = http.get(`${base}/readyz`, { agent: false }, (res) => {
@@ -84,4 +98,9 @@ module.exports = async () => {
     await sleep(300)
   }
   process.env.LINLI_E2E_BASE = base
+  const served = []
+  for (const [name, probe] of Object.entries(PROBES)) {
+    if ((await status(`${base}${probe}`)) !== 404) served.push(name)
+  }
+  process.env.LINLI_E2E_SERVES = served.join(',')
 }
