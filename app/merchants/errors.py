@@ -127,3 +127,11 @@ class RefundNotAllowed(Forbidden):
     message = _(
         "只有商户店员或社区工作人员可以退还积分", "Only the merchant's staff or community staff may refund"
     )
+
+
+class SettlementStale(Conflict):
+    code = "settlement_stale"
+    message = _(
+        "草稿生成后有新的退还，商户余额已少于结算净额；请作废草稿后重新生成",
+        "A refund since this draft leaves the merchant short of its net; discard and regenerate it",
+    )

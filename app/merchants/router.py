@@ -7,14 +7,14 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from app.core.database import DB
 from app.core.idempotency import IdempotencyDep, RequiredIdempotency
 from app.core.pagination import Page, Pagination
 from app.core.ratelimit import Limiter
 from app.identity.deps import CurrentUser, MerchantStaff, Staff
-from app.merchants import redemptions, service
+from app.merchants import exports, redemptions, service, settlements
 from app.merchants.schemas import (
     MerchantIn,
     MerchantOut,
@@ -22,6 +22,7 @@ from app.merchants.schemas import (
     OfferIn,
     OfferOut,
     OfferPatch,
+    PayIn,
     RedeemIn,
     RedemptionCodeOut,
     RedemptionFilter,
@@ -29,7 +30,11 @@ from app.merchants.schemas import (
     RedemptionSummary,
     RefundIn,
     RefundOut,
+    SettlementDetail,
+    SettlementIn,
+    SettlementOut,
 )
+from app.models.merchants import SettlementStatus
 
 router = APIRouter()
 
@@ -39,6 +44,7 @@ def _limiter(request: Request) -> Limiter:
 
 
 LimiterDep = Annotated[Limiter, Depends(_limiter)]
+SettlementId = Annotated[uuid.UUID, Path(description="Settlement statement id")]
 RedemptionId = Annotated[uuid.UUID, Path(description="Redemption id")]
 MerchantId = Annotated[uuid.UUID, Path(description="Merchant id")]
 OfferId = Annotated[uuid.UUID, Path(description="Offer id")]
@@ -172,3 +178,84 @@ async def refund(
 ) -> JSONResponse:
     """Refund all or part of a redemption (merchant staff within the window, community staff any time)."""
     return await idem.run(str(who.id), RefundOut, lambda: redemptions.refund(db, who, redemption_id, body))
+
+
+def _download(file: exports.Download) -> Response:
+    return Response(
+        file.body,
+        media_type=file.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
+    )
+
+
+@router.get("/exports/redemptions.csv", response_class=Response, tags=["redemptions"])
+async def export_redemptions_csv(who: Staff, db: DB, f: Filter) -> Response:
+    """Your communities' redemptions as CSV (staff)."""
+    return _download(await exports.redemptions_file(db, who, f, "csv"))
+
+
+@router.get("/exports/redemptions.xlsx", response_class=Response, tags=["redemptions"])
+async def export_redemptions_xlsx(who: Staff, db: DB, f: Filter) -> Response:
+    """Your communities' redemptions as an Excel workbook (staff)."""
+    return _download(await exports.redemptions_file(db, who, f, "xlsx"))
+
+
+# ---------------------------------------------------------------- settlements (结算)
+
+
+@router.post("/settlements", response_model=SettlementDetail, status_code=201, tags=["settlements"])
+async def create_settlement(body: SettlementIn, who: Staff, db: DB, idem: IdempotencyDep) -> JSONResponse:
+    """Close a period for a merchant: a draft statement of everything unsettled up to period_end."""
+    return await idem.run(str(who.id), SettlementDetail, lambda: settlements.create(db, who, body))
+
+
+@router.get("/settlements", response_model=Page[SettlementOut], tags=["settlements"])
+async def list_settlements(
+    who: CurrentUser,
+    db: DB,
+    page: Pagination,
+    merchant_id: Annotated[uuid.UUID | None, Query()] = None,
+    status: Annotated[SettlementStatus | None, Query()] = None,
+) -> Page[Any]:
+    """Statements, newest first: staff their communities', merchant staff their merchant's."""
+    return await settlements.list_settlements(db, who, page, merchant_id, status)
+
+
+@router.get("/settlements/{settlement_id}", response_model=SettlementDetail, tags=["settlements"])
+async def get_settlement(settlement_id: SettlementId, who: CurrentUser, db: DB) -> SettlementDetail:
+    """One statement with its lines (redemptions positive, refunds negative)."""
+    return await settlements.get(db, who, settlement_id)
+
+
+@router.post("/settlements/{settlement_id}/confirm", response_model=SettlementOut, tags=["settlements"])
+async def confirm_settlement(
+    settlement_id: SettlementId, who: Staff, db: DB, idem: IdempotencyDep
+) -> JSONResponse:
+    """Confirm a draft: the net points move to the community settlement account (staff)."""
+    return await idem.run(
+        str(who.id), SettlementOut, lambda: settlements.confirm(db, who, settlement_id), status_code=200
+    )
+
+
+@router.post("/settlements/{settlement_id}/pay", response_model=SettlementOut, tags=["settlements"])
+async def pay_settlement(settlement_id: SettlementId, body: PayIn, who: Staff, db: DB) -> SettlementOut:
+    """Record that the merchant has been paid the yuan amount (staff)."""
+    return await settlements.pay(db, who, settlement_id, body)
+
+
+@router.post("/settlements/{settlement_id}/discard", response_model=SettlementOut, tags=["settlements"])
+async def discard_settlement(settlement_id: SettlementId, who: Staff, db: DB) -> SettlementOut:
+    """Discard a draft; its items become unsettled again (staff)."""
+    return await settlements.discard(db, who, settlement_id)
+
+
+@router.get("/settlements/{settlement_id}/export.csv", response_class=Response, tags=["settlements"])
+async def export_settlement_csv(settlement_id: SettlementId, who: CurrentUser, db: DB) -> Response:
+    """The statement as CSV."""
+    return _download(await exports.settlement_file(db, who, settlement_id, "csv"))
+
+
+@router.get("/settlements/{settlement_id}/export.xlsx", response_class=Response, tags=["settlements"])
+async def export_settlement_xlsx(settlement_id: SettlementId, who: CurrentUser, db: DB) -> Response:
+    """The statement as an Excel workbook."""
+    return _download(await exports.settlement_file(db, who, settlement_id, "xlsx"))

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
 
 from app.core.database import DB
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import Page, Pagination
-from app.identity.deps import CurrentUser, Handler, Staff
+from app.identity.deps import Admin, CurrentUser, Handler, Staff
 from app.models.tickets import TicketCategory, TicketExtension, TicketStatus
-from app.tickets import service
+from app.tickets import open311, photos, service, stats
 from app.tickets.schemas import (
     AnswerIn,
+    AttachmentOut,
     CategoryIn,
     CategoryOut,
     CommentIn,
@@ -35,6 +38,17 @@ from app.tickets.schemas import (
 router = APIRouter()
 TicketId = Annotated[uuid.UUID, Path(description="Ticket id")]
 TAGS: list[str | Any] = ["tickets"]
+OPEN311: list[str | Any] = ["open311"]
+
+
+def _storage(request: Request) -> photos.Storage:
+    return photos.storage_for(request.app.state.settings)
+
+
+StorageDep = Annotated[photos.Storage, Depends(_storage)]
+IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}, "description": "The image"}
+}
 
 
 @router.get("/ticket-categories", response_model=list[CategoryOut], tags=TAGS)
@@ -184,3 +198,186 @@ async def merge(ticket_id: TicketId, body: MergeIn, who: Staff, db: DB) -> Ticke
 async def comment(ticket_id: TicketId, body: CommentIn, who: CurrentUser, db: DB) -> EventOut:
     """Add a public comment or an internal note to the timeline."""
     return await service.comment(db, who, ticket_id, body)
+
+
+@router.post("/tickets/{ticket_id}/attachments", response_model=AttachmentOut, status_code=201, tags=TAGS)
+async def upload_photo(
+    ticket_id: TicketId,
+    file: Annotated[UploadFile, File(description="JPEG, PNG or WebP, at most 10 MB")],
+    who: CurrentUser,
+    db: DB,
+    storage: StorageDep,
+) -> AttachmentOut:
+    """Add a photo (up to 9 per ticket); it is re-encoded without EXIF and thumbnailed."""
+    raw = await file.read(photos.MAX_BYTES + 1)
+    return await service.add_attachment(db, who, storage, ticket_id, raw)
+
+
+@router.get("/tickets/{ticket_id}/attachments", response_model=list[AttachmentOut], tags=TAGS)
+async def list_photos(ticket_id: TicketId, who: CurrentUser, db: DB) -> list[AttachmentOut]:
+    """The ticket's photos."""
+    return await service.list_attachments(db, who, ticket_id)
+
+
+@router.get(
+    "/tickets/{ticket_id}/attachments/{attachment_id}",
+    response_class=Response,
+    responses=IMAGE_RESPONSES,
+    tags=TAGS,
+)
+async def download_photo(
+    ticket_id: TicketId,
+    attachment_id: uuid.UUID,
+    who: CurrentUser,
+    db: DB,
+    storage: StorageDep,
+    thumbnail: bool = False,
+) -> Response:
+    """Download a photo (or its thumbnail), for those who may see the ticket."""
+    data, content_type = await service.read_attachment(db, who, storage, ticket_id, attachment_id, thumbnail)
+    return Response(data, media_type=content_type, headers={"Cache-Control": "private, max-age=3600"})
+
+
+# ---------------------------------------------------------------- stats and exports
+
+DateParam = Annotated[datetime | None, Query(description="ISO 8601 with offset")]
+
+
+@router.get("/stats/tickets", response_model=stats.StatsOut, tags=TAGS)
+async def ticket_stats(
+    who: Staff,
+    db: DB,
+    from_: Annotated[datetime | None, Query(alias="from", description="Created at or after")] = None,
+    to: Annotated[datetime | None, Query(description="Created before")] = None,
+    community_id: Annotated[uuid.UUID | None, Query()] = None,
+    group_by: Annotated[stats.GroupBy | None, Query()] = None,
+    period: Annotated[stats.Period, Query(description="Bucket for group_by=period")] = "month",
+) -> stats.StatsOut:
+    """Counts by state, response, on-time and satisfaction rates, time to resolve."""
+    return await stats.ticket_stats(
+        db, who, start=from_, end=to, community_id=community_id, group_by=group_by, period=period
+    )
+
+
+async def _export_rows(
+    who: Staff,
+    db: DB,
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    to: Annotated[datetime | None, Query()] = None,
+    community_id: Annotated[uuid.UUID | None, Query()] = None,
+    status: Annotated[list[TicketStatus] | None, Query()] = None,
+    category_id: Annotated[uuid.UUID | None, Query()] = None,
+) -> list[list[str]]:
+    return await stats.export_rows(
+        db, who, start=from_, end=to, community_id=community_id, status=status, category_id=category_id
+    )
+
+
+ExportRows = Annotated[list[list[str]], Depends(_export_rows)]
+
+
+@router.get(
+    "/exports/tickets.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+    tags=TAGS,
+)
+async def export_csv(rows: ExportRows) -> Response:
+    """The filtered ticket list as CSV (UTF-8 with BOM, Chinese headers)."""
+    return Response(
+        stats.to_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="tickets.csv"'},
+    )
+
+
+@router.get(
+    "/exports/tickets.xlsx",
+    response_class=Response,
+    responses={200: {"content": {stats.XLSX: {}}}},
+    tags=TAGS,
+)
+async def export_xlsx(rows: ExportRows) -> Response:
+    """The filtered ticket list as an Excel workbook (Chinese headers)."""
+    data = await asyncio.to_thread(stats.to_xlsx, rows)
+    return Response(
+        data, media_type=stats.XLSX, headers={"Content-Disposition": 'attachment; filename="tickets.xlsx"'}
+    )
+
+
+# ---------------------------------------------------------------- Open311 GeoReport v2
+
+
+@router.post("/open311-clients", response_model=open311.ClientOut, status_code=201, tags=OPEN311)
+async def issue_open311_client(body: open311.ClientIn, who: Admin, db: DB) -> open311.ClientOut:
+    """Issue an api_key to a machine client (a 12345 platform) for POST requests.json."""
+    return await open311.issue_client(db, who, body)
+
+
+@router.get("/open311/v2/services.json", response_model=list[open311.ServiceOut], tags=OPEN311)
+async def open311_services(
+    db: DB, jurisdiction_id: Annotated[uuid.UUID | None, Query()] = None
+) -> list[open311.ServiceOut]:
+    """GeoReport v2 service list: our ticket categories."""
+    return await open311.services(db, jurisdiction_id)
+
+
+@router.get("/open311/v2/requests.json", response_model=list[open311.RequestOut], tags=OPEN311)
+async def open311_requests(
+    db: DB,
+    service_code: Annotated[uuid.UUID | None, Query()] = None,
+    status: Annotated[Literal["open", "closed"] | None, Query()] = None,
+    start_date: DateParam = None,
+    end_date: DateParam = None,
+    service_request_id: Annotated[str | None, Query(description="Comma-separated ids")] = None,
+    jurisdiction_id: Annotated[uuid.UUID | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> list[open311.RequestOut]:
+    """GeoReport v2 requests: public fields only, newest first."""
+    ids = open311.parse_ids(service_request_id)
+    return await open311.requests(
+        db,
+        service_code=service_code,
+        status=status,
+        start_date=start_date,
+        end_date=end_date,
+        request_ids=ids,
+        jurisdiction_id=jurisdiction_id,
+        limit=limit,
+    )
+
+
+@router.post(
+    "/open311/v2/requests.json", response_model=list[open311.CreatedOut], status_code=201, tags=OPEN311
+)
+async def open311_create(
+    db: DB,
+    api_key: Annotated[str, Form(min_length=1, max_length=200)],
+    service_code: Annotated[uuid.UUID, Form()],
+    description: Annotated[str, Form(min_length=1, max_length=5000)],
+    lat: Annotated[float | None, Form(ge=-90, le=90)] = None,
+    long: Annotated[float | None, Form(ge=-180, le=180)] = None,
+    address_string: Annotated[str | None, Form(max_length=200)] = None,
+    first_name: Annotated[str | None, Form(max_length=50)] = None,
+    last_name: Annotated[str | None, Form(max_length=50)] = None,
+    phone: Annotated[str | None, Form(max_length=20)] = None,
+) -> list[open311.CreatedOut]:
+    """GeoReport v2: file a request (form-encoded, with the client's api_key)."""
+    return await open311.create_request(
+        db,
+        api_key=api_key,
+        service_code=service_code,
+        description=description,
+        lat=lat,
+        lng=long,
+        address_string=address_string,
+        first_name=first_name,
+        last_name=last_name,
+        phone=phone,
+    )
+
+
+@router.get("/open311/v2/requests/{request_id}.json", response_model=list[open311.RequestOut], tags=OPEN311)
+async def open311_request(request_id: uuid.UUID, db: DB) -> list[open311.RequestOut]:
+    """GeoReport v2: one request."""
+    return await open311.one_request(db, request_id)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, literal, or_, select, tuple_
+from sqlalchemy import Select, and_, func, literal, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +24,7 @@ from app.models.tickets import (
     OPEN_STATUSES,
     ExtensionStatus,
     Ticket,
+    TicketAttachment,
     TicketCategory,
     TicketChannel,
     TicketDayCounter,
@@ -33,8 +35,10 @@ from app.models.tickets import (
     Visibility,
 )
 from app.notifications.service import notify
-from app.tickets import sla
+from app.tickets import photos, sla
 from app.tickets.errors import (
+    AttachmentNotFound,
+    AttachmentTooLarge,
     CannotMergeIntoItself,
     CategoryNameTaken,
     CategoryNotFound,
@@ -44,13 +48,16 @@ from app.tickets.errors import (
     InvalidAssignee,
     InvalidDepartment,
     InvalidResident,
+    NotAnImage,
     NotReporter,
     NotYourTicket,
     TicketInvalidTransition,
     TicketNotFound,
+    TooManyAttachments,
 )
 from app.tickets.schemas import (
     AnswerIn,
+    AttachmentOut,
     CategoryIn,
     CommentIn,
     DispatchIn,
@@ -967,7 +974,11 @@ def _filtered(who: Principal, f: TicketFilters, now: datetime) -> tuple[Select[A
     """The caller's queue with filters; returns the query and whether it is the urgency-ordered queue."""
     query = select(Ticket)
     urgency = True
-    if f.mine or (not who.staff_communities and not who.handler_units):
+    if not who.staff_communities and not who.handler_units:
+        # A resident's own tickets (staff intake on their behalf makes them the reporter too).
+        query = query.where(Ticket.reporter_id == who.id)
+        urgency = False
+    elif f.mine:
         query = query.where(or_(Ticket.reporter_id == who.id, Ticket.created_by == who.id))
         urgency = False
     elif f.assignee == "me" or not who.staff_communities:
@@ -1145,3 +1156,90 @@ async def auto_close_resolved(db: AsyncSession, now: datetime, days: int = AUTO_
         changed += 1
     await db.flush()
     return changed
+
+
+# ---------------------------------------------------------------- photos
+
+
+def _attachment_out(att: TicketAttachment) -> AttachmentOut:
+    base = f"/api/v1/tickets/{att.ticket_id}/attachments/{att.id}"
+    return AttachmentOut(
+        id=att.id,
+        ticket_id=att.ticket_id,
+        content_type=att.content_type,
+        size=att.size,
+        width=att.width,
+        height=att.height,
+        created_at=att.created_at,
+        url=base,
+        thumbnail_url=base + "?thumbnail=true",
+    )
+
+
+async def add_attachment(
+    db: AsyncSession, who: Principal, storage: photos.Storage, ticket_id: uuid.UUID, raw: bytes
+) -> AttachmentOut:
+    """A photo from the reporter, staff or a handler: checked, cleaned of EXIF, thumbnailed, stored."""
+    ticket = await _load(db, who, ticket_id, lock=True)
+    if not (_is_reporter(who, ticket) or ticket.created_by == who.id or _may_see_internal(who, ticket)):
+        raise Forbidden()
+    if len(raw) > photos.MAX_BYTES:
+        raise AttachmentTooLarge()
+    count = await db.scalar(
+        select(func.count()).select_from(TicketAttachment).where(TicketAttachment.ticket_id == ticket.id)
+    )
+    if (count or 0) >= photos.MAX_PER_TICKET:
+        raise TooManyAttachments()
+    try:
+        image = await asyncio.to_thread(photos.process_image, raw)
+    except photos.NotDecodable as exc:
+        raise NotAnImage() from exc
+    att_id = uuid.uuid4()
+    key, thumb_key = photos.keys_for(ticket.id, att_id, image.extension)
+    await storage.put(key, image.data)
+    await storage.put(thumb_key, image.thumbnail)
+    att = TicketAttachment(
+        id=att_id,
+        ticket_id=ticket.id,
+        uploaded_by=who.id,
+        content_type=image.content_type,
+        size=len(image.data),
+        width=image.width,
+        height=image.height,
+        storage_key=key,
+        thumb_key=thumb_key,
+        created_at=clock.now(),
+    )
+    db.add(att)
+    await _event(db, ticket, who.id, "photo_added", attachment_id=att_id)
+    await db.flush()
+    return _attachment_out(att)
+
+
+async def list_attachments(db: AsyncSession, who: Principal, ticket_id: uuid.UUID) -> list[AttachmentOut]:
+    ticket = await _load(db, who, ticket_id)
+    rows = await db.execute(
+        select(TicketAttachment)
+        .where(TicketAttachment.ticket_id == ticket.id)
+        .order_by(TicketAttachment.created_at, TicketAttachment.id)
+    )
+    return [_attachment_out(a) for a in rows.scalars()]
+
+
+async def read_attachment(
+    db: AsyncSession,
+    who: Principal,
+    storage: photos.Storage,
+    ticket_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    thumbnail: bool,
+) -> tuple[bytes, str]:
+    """The stored bytes, only for someone who may see the ticket."""
+    ticket = await _load(db, who, ticket_id)
+    att = await db.get(TicketAttachment, attachment_id)
+    if att is None or att.ticket_id != ticket.id:
+        raise AttachmentNotFound()
+    data = await storage.get(att.thumb_key if thumbnail else att.storage_key)
+    if data is None:
+        raise AttachmentNotFound()
+    return data, "image/jpeg" if thumbnail else att.content_type

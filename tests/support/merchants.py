@@ -72,3 +72,30 @@ async def redeem(
         body["offer_id"] = str(offer.id)
     headers = {**auth(staff), "Idempotency-Key": idempotency_key or uuid.uuid4().hex}
     return await client.post("/api/v1/redemptions", json=body, headers=headers)
+
+
+async def redeemed(
+    client: httpx.AsyncClient, staff: User, resident: User, points: int = 100, **kw: Any
+) -> str:
+    """Redeem `points` from `resident` at `staff`'s till through the API; returns the redemption id."""
+    r = await redeem(client, staff, await code_for(client, resident), points=points, **kw)
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+async def refund(
+    client: httpx.AsyncClient,
+    actor: User,
+    redemption_id: str,
+    *,
+    points: int | None = None,
+    reason: str = "退货",
+) -> httpx.Response:
+    body: dict[str, Any] = {"reason": reason}
+    if points is not None:
+        body["points"] = points
+    return await client.post(
+        f"/api/v1/redemptions/{redemption_id}/refund",
+        json=body,
+        headers={**auth(actor), "Idempotency-Key": uuid.uuid4().hex},
+    )
