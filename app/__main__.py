@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import importlib
 import os
+import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -74,7 +75,17 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         asyncio.run(_in_session(url, lambda db: demo.seed(db, settings)))
         print(demo.login_help(port), flush=True)  # noqa: T201
     get_settings.cache_clear()
-    uvicorn.run("app.main:app", host=host, port=port, log_config=None, proxy_headers=True)
+    # The demo is complete with one background worker beside the API (same database, via DATABASE_URL).
+    worker = subprocess.Popen([sys.executable, "-m", "app", "worker"]) if args.demo else None
+    try:
+        uvicorn.run("app.main:app", host=host, port=port, log_config=None, proxy_headers=True)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
     return 0
 
 

@@ -29,7 +29,7 @@ from app.models.identity import OrgKind, OrgUnit, User
 from app.models.ledger import Asset, TransferKind
 
 CLIENTS = 32
-PER_CLIENT = int(os.environ.get("BENCH_LEDGER_TRANSFERS", "60"))
+PER_CLIENT = int(os.environ.get("BENCH_LEDGER_TRANSFERS", "30"))
 
 DIRECT_SQL_LOCK = "SELECT id, kind::text, balance, reserved FROM ledger_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE"
 DIRECT_SQL_INSERT = """

@@ -92,7 +92,18 @@ async def _get_or_create(db: AsyncSession, values: dict[str, Any], *where: Any) 
 async def user_account(db: AsyncSession, user_id: uuid.UUID, asset: Asset) -> Account:
     """The user's wallet for `asset` (created on first use, in the user's community)."""
     asset = Asset(asset)
-    community_id = (await db.execute(select(User.community_id).where(User.id == user_id))).scalar_one()
+    # One round trip in the common case: the owner's community and the existing wallet together.
+    found = (
+        await db.execute(
+            select(User.community_id, Account)
+            .select_from(User)
+            .outerjoin(Account, (Account.user_id == User.id) & (Account.asset == asset))
+            .where(User.id == user_id)
+        )
+    ).one()
+    community_id, account = found[0], found[1]
+    if account is not None and account.community_id == community_id:
+        return account
     account = await _get_or_create(
         db,
         {"kind": AccountKind.user, "asset": asset, "user_id": user_id, "community_id": community_id},

@@ -178,6 +178,20 @@ async def redeem(db: AsyncSession, who: Principal, limiter: Limiter, body: Redee
     assert points is not None
 
     redemption_id = uuid.uuid4()
+    # Everything that does not need the ledger happens before it: the merchant's account row is the
+    # hot lock (one per shop), held from the transfer until commit, so keep that stretch short.
+    code.used_at = now
+    await db.flush()
+    what = f"「{offer.name}」" if offer else ""
+    await notify(
+        db,
+        user_id=resident.id,
+        kind="redemption.made",
+        title="积分核销成功",
+        body=f"您在{merchant.name}{what}使用了 {points} 积分。",
+        link=f"/redemptions/{redemption_id}",
+        data={"redemption_id": str(redemption_id), "points": points, "merchant_id": str(merchant.id)},
+    )
     wallet = await ledger.user_account(db, resident.id, Asset.points)
     till = await ledger.merchant_account(db, merchant.id)
     try:
@@ -193,7 +207,6 @@ async def redeem(db: AsyncSession, who: Principal, limiter: Limiter, body: Redee
         )
     except InsufficientBalance as exc:
         raise errors.InsufficientPoints() from exc
-    code.used_at = now
     row = Redemption(
         id=redemption_id,
         merchant_id=merchant.id,
@@ -207,16 +220,6 @@ async def redeem(db: AsyncSession, who: Principal, limiter: Limiter, body: Redee
     )
     db.add(row)
     await db.flush()
-    what = f"「{offer.name}」" if offer else ""
-    await notify(
-        db,
-        user_id=resident.id,
-        kind="redemption.made",
-        title="积分核销成功",
-        body=f"您在{merchant.name}{what}使用了 {points} 积分。",
-        link=f"/redemptions/{row.id}",
-        data={"redemption_id": str(row.id), "points": points, "merchant_id": str(merchant.id)},
-    )
     return redemption_out(row, merchant.name, offer.name if offer else None, resident)
 
 

@@ -22,9 +22,8 @@ from app.notifications import queue
 from app.notifications.config import get_notification_settings
 from app.notifications.errors import NotificationNotFound, UnknownTemplate
 from app.notifications.schemas import SubscriptionsOut, TemplateGrantOut
+from app.notifications.sender import SEND_TASK
 from app.notifications.templates import template_for, templates_by_id
-
-SEND_TASK = "notifications.send_subscribe_message"
 
 
 async def notify(
@@ -73,7 +72,9 @@ async def _queue_wechat(db: AsyncSession, note: Notification) -> Delivery | None
     )
     db.add(delivery)
     await db.flush()
-    await queue.defer(db, SEND_TASK, {"delivery_id": str(delivery.id), "attempt": 1})
+    await queue.defer(
+        db, SEND_TASK, {"delivery_id": str(delivery.id), "attempt": 1}, lock=f"delivery:{delivery.id}"
+    )
     return delivery
 
 

@@ -5,11 +5,13 @@ Behaviour by code, so any test or curl can reach every branch:
 - `invalid…` → 40029, `used…` → 40163, `busy…` → -1, `limit…` → 45011, `http500…` → HTTP 500;
 - phone codes map to a stable number (`phone-13800001234` → 13800001234).
 Tests can queue failures for the next calls of a path via `state.fail_next[path]`: an errcode, or an
-HTTP status 500–599.
+HTTP status 500–599; and delays (seconds, to make a client time out; the slow call then answers 504 and
+sends nothing) via `state.delay_next[path]`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ class FakeState:
     sent: list[dict[str, Any]] = field(default_factory=list)
     fail_next: dict[str, list[int]] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
+    delay_next: dict[str, list[float]] = field(default_factory=dict)
 
     def new_token(self) -> str:
         self.token_calls += 1
@@ -114,8 +117,20 @@ def create_fake_app() -> FastAPI:
             }
         )
 
+    async def delayed(path: str) -> JSONResponse | None:
+        """A queued delay: answer 504 after it, sending nothing (the client has timed out by then)."""
+        queue = state.delay_next.get(path)
+        if not queue:
+            return None
+        state.calls.append(path)
+        await asyncio.sleep(queue.pop(0))
+        return JSONResponse({"error": "slow"}, status_code=504)
+
     @fake.post("/cgi-bin/message/subscribe/send")
     async def subscribe_send(request: Request) -> JSONResponse:
+        slow = await delayed("/cgi-bin/message/subscribe/send")
+        if slow is not None:
+            return slow
         failure = queued("/cgi-bin/message/subscribe/send") or check_token(request)
         if failure is not None:
             return failure

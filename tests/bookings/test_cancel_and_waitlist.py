@@ -156,3 +156,44 @@ async def test_promotion_into_an_approval_service_waits_for_approval(
     waiter = await _book(client, world.neighbour, slot)
     await client.post(f"{BOOKINGS}/{first['id']}/cancel", headers=auth(world.resident))
     assert (await _get(client, world.neighbour, waiter))["status"] == "pending_approval"
+
+
+async def test_checked_in_booking_cannot_be_cancelled(
+    client: httpx.AsyncClient, world: World, db: AsyncSession
+) -> None:
+    clock.freeze(at(0, 8))
+    service = await make_service(db, world.community)
+    slot = await make_slot(db, service, at(1, 9))
+    booking = await _book(client, world.resident, slot)
+    clock.freeze(at(1, 8, 30))
+    await client.post(f"{BOOKINGS}/{booking['id']}/check-in", headers=auth(world.staff))
+    r = await client.post(f"{BOOKINGS}/{booking['id']}/cancel", headers=auth(world.staff))
+    assert r.status_code == 409
+    assert r.json()["code"] == "invalid_transition"
+
+
+async def test_errors_speak_english_on_request(
+    client: httpx.AsyncClient, world: World, db: AsyncSession
+) -> None:
+    clock.freeze(at(0, 8))
+    service = await make_service(db, world.community, waitlist=False)
+    slot = await make_slot(db, service, at(1, 9), capacity=1)
+    await _book(client, world.resident, slot)
+    r = await client.post(
+        BOOKINGS, json={"slot_id": str(slot.id)}, headers={**auth(world.neighbour), "Accept-Language": "en"}
+    )
+    assert r.json()["title"] == "This slot is full"
+    zh = await client.post(BOOKINGS, json={"slot_id": str(slot.id)}, headers=auth(world.neighbour))
+    assert zh.json()["title"] == "该时段已约满"
+
+
+async def test_other_community_staff_cannot_check_in_by_id(
+    client: httpx.AsyncClient, world: World, db: AsyncSession
+) -> None:
+    clock.freeze(at(0, 8))
+    service = await make_service(db, world.community)
+    slot = await make_slot(db, service, at(1, 9))
+    booking = await _book(client, world.resident, slot)
+    clock.freeze(at(1, 8, 30))
+    r = await client.post(f"{BOOKINGS}/{booking['id']}/check-in", headers=auth(world.other_staff))
+    assert r.status_code == 404
