@@ -10,11 +10,7 @@ module.exports = {
   retries: 2,
   // …after waiting this long (ms) before each retry (the last value repeats).
   retryDelaysMs: [800, 2000],
-  // Subscribe-message template ids (from the WeChat admin console) asked for at each moment.
-  // The server records the ones the user accepted (POST /subscriptions).
-  subscribeTemplates: {
-    ticket: ['TICKET_PROGRESS_TEMPLATE_ID'],
-    booking: ['BOOKING_REMINDER_TEMPLATE_ID'],
-    activity: ['ACTIVITY_REMINDER_TEMPLATE_ID'],
-  },
+  // Subscribe-message template ids per moment, used only when the server lists none
+  // (GET /subscriptions lists the templates it sends with), e.g. { ticket: ['<template id>'] }.
+  subscribeTemplates: {},
 }

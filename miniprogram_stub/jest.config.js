@@ -5,6 +5,7 @@ module.exports = {
   testEnvironment: 'jsdom',
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.js'],
+  testPathIgnorePatterns: process.env.LINLI_E2E === 'off' ? ['/node_modules/', '/tests/e2e/'] : ['/node_modules/'],
   globalSetup: '<rootDir>/tests/support/global-setup.js',
   globalTeardown: '<rootDir>/tests/support/global-teardown.js',
   testTimeout: 30000,

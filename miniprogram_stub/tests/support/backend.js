@@ -70,4 +70,9 @@ async function as(code) {
   }
 }
 
-module.exports = { base, raw, call, as, wechatLogin }
+// Whether the backend under test serves an optional area (probed by global-setup.js).
+function serves(name) {
+  return (process.env.LINLI_E2E_SERVES || '').split(',').includes(name)
+}
+
+module.exports = { base, raw, call, as, wechatLogin, serves }

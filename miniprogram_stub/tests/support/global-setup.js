@@ -8,7 +8,7 @@ const net = require('net')
 const os = require('os')
 const path = require('path')
 
-const REPO = path.resolve(__dirname, '..', '..', '..')
+const REPO = process.env.LINLI_REPO || path.resolve(__dirname, '..', '..', '..')
 const PYTHON = path.join(REPO, '.venv', 'bin', 'python')
 const READY_TIMEOUT_MS = 120000
 
@@ -21,6 +21,20 @@ function freePort() {
       const { port } = srv.address()
       srv.close(() => resolve(port))
     })
+  })
+}
+
+// Which optional API areas this backend serves (a route that exists answers 401 without a token, a
+// missing one 404), so a journey whose backend has not landed yet is reported as skipped, not failed.
+const PROBES = { activities: '/api/v1/activities' }
+
+function status(url) {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false }, (res) => {
+      res.resume()
+      resolve(res.statusCode)
+    })
+    req.on('error', () => resolve(0))
   })
 }
 
@@ -84,4 +98,9 @@ module.exports = async () => {
     await sleep(300)
   }
   process.env.LINLI_E2E_BASE = base
+  const served = []
+  for (const [name, probe] of Object.entries(PROBES)) {
+    if ((await status(`${base}${probe}`)) !== 404) served.push(name)
+  }
+  process.env.LINLI_E2E_SERVES = served.join(',')
 }

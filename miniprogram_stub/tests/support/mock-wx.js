@@ -7,9 +7,14 @@ function install() {
   const storage = new Map()
   const state = { loginCodes: ['code-1', 'code-2', 'code-3'], scanResults: [], mediaPaths: [], subscribeResult: 'accept' }
 
+  const routes = []
+
   function answer(opts, list) {
     list.push(opts)
-    const next = replies.shift()
+    const method = (opts.method || 'POST').toUpperCase()
+    const bare = opts.url.split('?')[0]
+    const route = routes.find((r) => r.method === method && bare.endsWith(r.suffix) && r.responses.length)
+    const next = route ? route.responses.shift() : replies.shift()
     if (!next) throw new Error(`no scripted reply for ${opts.method || 'POST'} ${opts.url}`)
     const res = typeof next === 'function' ? next(opts) : next
     setTimeout(() => {
@@ -67,6 +72,8 @@ function install() {
     state,
     storage,
     reply: (...rs) => replies.push(...rs),
+    // Answers for one endpoint, whatever the order of calls: on('POST', '/tickets', ok(...), ...).
+    on: (method, suffix, ...rs) => routes.push({ method, suffix, responses: rs }),
     pending: () => replies.length,
   }
 }
