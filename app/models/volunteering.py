@@ -64,6 +64,8 @@ class Activity(UUIDPk, Timestamps, Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
     settled_at: Mapped[datetime | None]
     settled_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    # When the volunteers were reminded (once per activity, the day before).
+    reminded_at: Mapped[datetime | None]
 
 
 class Signup(UUIDPk, Base):

@@ -579,3 +579,56 @@ async def settle(db: AsyncSession, who: Principal, activity_id: uuid.UUID) -> di
         "points_credited": sum(c["points"] for c in credits),
         "credits": credits,
     }
+
+
+REMIND_AHEAD = timedelta(hours=24)
+
+
+async def remind_upcoming(db: AsyncSession, now: datetime) -> int:
+    """Remind signed-up volunteers of activities starting within a day (活动提醒), once per activity.
+
+    Rows are claimed with SKIP LOCKED and stamped in the same transaction, so two workers never
+    remind twice. Returns how many reminders were sent.
+    """
+    due = (
+        (
+            await db.execute(
+                select(Activity)
+                .where(
+                    Activity.status == ActivityStatus.published,
+                    Activity.reminded_at.is_(None),
+                    Activity.start_at > now,
+                    Activity.start_at <= now + REMIND_AHEAD,
+                )
+                .order_by(Activity.start_at)
+                .limit(200)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    sent = 0
+    for activity in due:
+        activity.reminded_at = now
+        when = activity.start_at.astimezone(clock.SHANGHAI).strftime("%m月%d日 %H:%M")
+        volunteers = (
+            await db.execute(
+                select(Signup.user_id).where(
+                    Signup.activity_id == activity.id, Signup.status == SignupStatus.signed_up
+                )
+            )
+        ).scalars()
+        for user_id in volunteers:
+            await notify(
+                db,
+                user_id=user_id,
+                kind="activity.reminder",
+                title=f"活动提醒：{activity.title}",
+                body=f"您报名的「{activity.title}」将于 {when} 在 {activity.location} 开始，请准时签到。",
+                link=f"/activities/{activity.id}",
+                data={"activity_id": str(activity.id)},
+            )
+            sent += 1
+    await db.flush()
+    return sent
