@@ -196,13 +196,13 @@ async def list_services(
         )
     else:
         query = query.where(BookableService.active)
-    position = params.position()
+    position = params.after(str, uuid.UUID)
     if position is not None:
         name, last_id = position
         query = query.where(
             or_(
                 BookableService.name > name,
-                and_(BookableService.name == name, BookableService.id > uuid.UUID(str(last_id))),
+                and_(BookableService.name == name, BookableService.id > last_id),
             )
         )
     query = query.order_by(BookableService.name, BookableService.id).limit(params.limit + 1)
@@ -710,14 +710,13 @@ async def list_bookings(
         query = query.where(Booking.slot_start_at >= to_utc(start))
     if end is not None:
         query = query.where(Booking.slot_start_at < to_utc(end))
-    position = params.position()
+    position = params.after(datetime, uuid.UUID)
     if position is not None:
-        created, last_id = position
-        created_at = datetime.fromisoformat(str(created))
+        created_at, last_id = position
         query = query.where(
             or_(
                 Booking.created_at < created_at,
-                and_(Booking.created_at == created_at, Booking.id < uuid.UUID(str(last_id))),
+                and_(Booking.created_at == created_at, Booking.id < last_id),
             )
         )
     query = query.order_by(Booking.created_at.desc(), Booking.id.desc()).limit(params.limit + 1)

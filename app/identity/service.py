@@ -224,15 +224,10 @@ async def list_org_units(
         query = query.where(OrgUnit.kind == kind)
     if parent_id is not None:
         query = query.where(OrgUnit.parent_id == parent_id)
-    position = params.position()
+    position = params.after(str, uuid.UUID)
     if position:
-        try:
-            query = query.where(
-                tuple_(OrgUnit.name, OrgUnit.id)
-                > tuple_(literal(str(position[0])), literal(uuid.UUID(str(position[1]))))
-            )
-        except (ValueError, IndexError) as exc:
-            raise ValidationFailed(_("分页游标无效", "The cursor is invalid")) from exc
+        name, last_id = position
+        query = query.where(tuple_(OrgUnit.name, OrgUnit.id) > tuple_(literal(name), literal(last_id)))
     rows = list((await db.execute(query)).scalars())
     return page_of(rows, params, lambda u: [u.name, str(u.id)])
 

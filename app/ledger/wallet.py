@@ -82,6 +82,7 @@ def _label(kind: AccountKind, user_name: str | None, merchant_name: str | None, 
 
 async def entries(db: AsyncSession, who: Principal, asset: Asset | None, params: PageParams) -> Page[Any]:
     """The caller's statement, newest first: signed amounts, counterparty and balance after each."""
+    position = params.after(datetime, uuid.UUID)
     mine = select(Account.id).where(Account.user_id == who.id)
     if asset is not None:
         mine = mine.where(Account.asset == asset)
@@ -103,9 +104,8 @@ async def entries(db: AsyncSession, who: Principal, asset: Asset | None, params:
         .outerjoin(other_user, other_user.id == other.user_id)
         .outerjoin(Merchant, Merchant.id == other.merchant_id)
     )
-    position = params.position()
     if position is not None:
-        at, last_id = datetime.fromisoformat(str(position[0])), uuid.UUID(str(position[1]))
+        at, last_id = position
         query = query.where(
             or_(Transfer.created_at < at, and_(Transfer.created_at == at, Transfer.id < last_id))
         )

@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit, clock
-from app.core.errors import DomainError, RateLimited, ValidationFailed, _
+from app.core.errors import DomainError, RateLimited, _
 from app.core.pagination import Page, PageParams, page_of
 from app.core.privacy import mask_name, mask_phone
 from app.core.ratelimit import Limiter
@@ -389,13 +389,9 @@ async def list_redemptions(
 ) -> Page[Any]:
     query = filtered(scoped(who, _rows_query()), f)
     query = query.order_by(Redemption.created_at.desc(), Redemption.id.desc()).limit(params.limit + 1)
-    position = params.position()
+    position = params.after(datetime, uuid.UUID)
     if position:
-        try:
-            at = datetime.fromisoformat(str(position[0]))
-            last = uuid.UUID(str(position[1]))
-        except (ValueError, IndexError) as exc:
-            raise ValidationFailed(_("分页游标无效", "The cursor is invalid")) from exc
+        at, last = position
         query = query.where(tuple_(Redemption.created_at, Redemption.id) < tuple_(literal(at), literal(last)))
     rows = [redemption_out(*r) for r in (await db.execute(query)).all()]
     return page_of(rows, params, lambda r: [r.created_at.isoformat(), str(r.id)])

@@ -59,13 +59,6 @@ async def effective_rate(db: AsyncSession, merchant: Merchant) -> int:
     return merchant.fen_per_point or await community_rate(db, merchant.community_id)
 
 
-def _cursor_uuid(position: list[Any], index: int) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(position[index]))
-    except (ValueError, IndexError) as exc:
-        raise ValidationFailed(_("分页游标无效", "The cursor is invalid")) from exc
-
-
 # ---------------------------------------------------------------- merchants
 
 
@@ -133,11 +126,10 @@ async def list_merchants(
         query = query.where(Merchant.community_id == community_id)
     if category is not None:
         query = query.where(Merchant.category == category)
-    position = params.position()
+    position = params.after(str, uuid.UUID)
     if position:
         query = query.where(
-            tuple_(Merchant.name, Merchant.id)
-            > tuple_(literal(str(position[0])), literal(_cursor_uuid(position, 1)))
+            tuple_(Merchant.name, Merchant.id) > tuple_(literal(position[0]), literal(position[1]))
         )
     rows = list((await db.execute(query)).scalars())
     rates: dict[uuid.UUID, int] = {}
@@ -262,12 +254,9 @@ async def list_offers(
             Offer.active.is_(True),
             or_(Offer.valid_until.is_(None), Offer.valid_until > now),
         )
-    position = params.position()
+    position = params.after(str, uuid.UUID)
     if position:
-        query = query.where(
-            tuple_(Offer.name, Offer.id)
-            > tuple_(literal(str(position[0])), literal(_cursor_uuid(position, 1)))
-        )
+        query = query.where(tuple_(Offer.name, Offer.id) > tuple_(literal(position[0]), literal(position[1])))
     rows = [offer_out(o, now) for o in (await db.execute(query)).scalars()]
     return page_of(rows, params, lambda o: [o.name, str(o.id)])
 

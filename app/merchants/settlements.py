@@ -329,13 +329,9 @@ async def list_settlements(
         query = query.where(Settlement.merchant_id == merchant_id)
     if status is not None:
         query = query.where(Settlement.status == status)
-    position = params.position()
+    position = params.after(datetime, uuid.UUID)
     if position:
-        try:
-            at = datetime.fromisoformat(str(position[0]))
-            last = uuid.UUID(str(position[1]))
-        except (ValueError, IndexError) as exc:
-            raise ValidationFailed(_("分页游标无效", "The cursor is invalid")) from exc
+        at, last = position
         query = query.where(tuple_(Settlement.created_at, Settlement.id) < tuple_(literal(at), literal(last)))
     rows = [settlement_out(r) for r in (await db.execute(query)).scalars()]
     return page_of(rows, params, lambda s: [s.created_at.isoformat(), str(s.id)])

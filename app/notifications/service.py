@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
-from app.core.pagination import InvalidCursor, Page, PageParams, page_of
+from app.core.pagination import Page, PageParams, page_of
 from app.identity.deps import Principal
 from app.models.notifications import Delivery, Notification, SubscribeGrant
 from app.notifications import queue
@@ -86,12 +86,9 @@ async def inbox(db: AsyncSession, who: Principal, params: PageParams, *, unread:
     query = select(Notification).where(Notification.user_id == who.id)
     if unread:
         query = query.where(Notification.read_at.is_(None))
-    position = params.position()
+    position = params.after(datetime, uuid.UUID)
     if position is not None:
-        try:
-            at, last_id = datetime.fromisoformat(str(position[0])), uuid.UUID(str(position[1]))
-        except (ValueError, IndexError) as exc:
-            raise InvalidCursor() from exc
+        at, last_id = position
         query = query.where(
             or_(
                 Notification.created_at < at,

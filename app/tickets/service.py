@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core import clock
 from app.core.audit import record
 from app.core.errors import Forbidden, _
-from app.core.pagination import InvalidCursor, PageParams, encode_cursor
+from app.core.pagination import PageParams, encode_cursor
 from app.identity.deps import Principal
 from app.models.identity import OrgKind, OrgUnit, Role, RoleGrant, User
 from app.models.tickets import (
@@ -1027,21 +1027,15 @@ async def list_tickets(
 ) -> tuple[list[TicketOut], str | None]:
     now = clock.now()
     query, urgency = _filtered(who, f, now)
-    pos = params.position()
+    pos = params.after(datetime, uuid.UUID)
     if urgency:
         if pos:
-            try:
-                at, last_id = datetime.fromisoformat(pos[0]), uuid.UUID(pos[1])
-            except (ValueError, IndexError, TypeError) as exc:
-                raise InvalidCursor() from exc
+            at, last_id = pos
             query = query.where(tuple_(Ticket.queue_at, Ticket.id) > _key(at, last_id))
         query = query.order_by(Ticket.queue_at, Ticket.id)
     else:
         if pos:
-            try:
-                at, last_id = datetime.fromisoformat(pos[0]), uuid.UUID(pos[1])
-            except (ValueError, IndexError, TypeError) as exc:
-                raise InvalidCursor() from exc
+            at, last_id = pos
             query = query.where(tuple_(Ticket.created_at, Ticket.id) < _key(at, last_id))
         query = query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
     rows = list((await db.execute(query.limit(params.limit + 1))).scalars())

@@ -118,9 +118,9 @@ async def list_requests(
         query = query.where(HelpRequest.status == status)
     if disputed:
         query = query.where(HelpRequest.disputed_at.is_not(None))
-    position = params.position()
+    position = params.after(datetime, uuid.UUID)
     if position is not None:
-        at, last = datetime.fromisoformat(str(position[0])), uuid.UUID(str(position[1]))
+        at, last = position
         query = query.where(
             or_(HelpRequest.created_at < at, and_(HelpRequest.created_at == at, HelpRequest.id < last))
         )

@@ -138,6 +138,7 @@ async def list_activities(
     upcoming: bool = False,
 ) -> Page[Any]:
     """Staff: every activity of their communities; residents: their community's published ones."""
+    position = params.after(datetime, uuid.UUID)
     communities = set(who.staff_communities)
     resident_scope = Activity.community_id == who.community_id
     query = select(Activity)
@@ -154,9 +155,8 @@ async def list_activities(
         query = query.where(Activity.status == status)
     if upcoming:
         query = query.where(Activity.end_at >= clock.now())
-    position = params.position()
     if position is not None:
-        at, last = datetime.fromisoformat(str(position[0])), uuid.UUID(str(position[1]))
+        at, last = position
         query = query.where(or_(Activity.start_at > at, and_(Activity.start_at == at, Activity.id > last)))
     rows = (
         (await db.execute(query.order_by(Activity.start_at, Activity.id).limit(params.limit + 1)))
