@@ -19,7 +19,7 @@ from app.bookings.service import get_booking, local_day_bounds
 from app.core import audit, clock
 from app.core.errors import ValidationFailed, _
 from app.core.privacy import mask_phone
-from app.identity.deps import Principal
+from app.identity.principal import Principal
 from app.models.bookings import BookableService, Booking, BookingSlot, BookingStatus, SlotStatus
 from app.models.identity import User
 

@@ -31,7 +31,6 @@ from app.bookings.errors import (
     InvalidBookingCode,
     InvalidSchedule,
     NotEligible,
-    NotStaffOfCommunity,
     QuotaExceeded,
     ServiceInactive,
     SlotFull,
@@ -49,7 +48,8 @@ from app.bookings.schemas import (
 from app.core import audit, clock
 from app.core.errors import InvalidTransition, NotFound, ValidationFailed, _
 from app.core.pagination import PageParams
-from app.identity.deps import Principal
+from app.identity.community import acting_community
+from app.identity.principal import Principal
 from app.models.bookings import (
     ACTIVE,
     PLACE_HOLDING,
@@ -99,18 +99,8 @@ def _fmt_local(value: datetime) -> str:
 # ---------------------------------------------------------------- services
 
 
-def _single_staff_community(who: Principal, community_id: uuid.UUID | None) -> uuid.UUID:
-    if community_id is None:
-        if len(who.staff_communities) != 1:
-            raise ValidationFailed(_("请指定社区 community_id", "community_id is required"))
-        community_id = next(iter(who.staff_communities))
-    if not who.is_staff_of(community_id):
-        raise NotStaffOfCommunity()
-    return community_id
-
-
 async def create_service(db: AsyncSession, who: Principal, body: ServiceIn) -> BookableService:
-    community_id = _single_staff_community(who, body.community_id)
+    community_id = acting_community(who, body.community_id)
     if body.merchant_id is not None:
         merchant = await db.get(Merchant, body.merchant_id)
         if merchant is None or merchant.community_id != community_id:

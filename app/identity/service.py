@@ -24,7 +24,7 @@ from app.core.security import (
 )
 from app.core.settings import Settings
 from app.identity import errors
-from app.identity.deps import Principal, load_principal
+from app.identity.principal import Principal, load_principal
 from app.identity.schemas import (
     InvitationIn,
     InvitationOut,

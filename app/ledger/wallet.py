@@ -22,7 +22,7 @@ from sqlalchemy.orm import aliased
 from app.core import audit, clock
 from app.core.pagination import Page, PageParams, page_of
 from app.core.privacy import mask_name
-from app.identity.deps import Principal
+from app.identity.principal import Principal
 from app.ledger import service as ledger
 from app.ledger.errors import (
     DonationLimitExceeded,

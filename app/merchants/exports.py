@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit, clock
-from app.identity.deps import Principal
+from app.identity.principal import Principal
 from app.merchants import redemptions, settlements
 from app.merchants.schemas import RedemptionFilter
 

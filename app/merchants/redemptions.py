@@ -20,7 +20,7 @@ from app.core.privacy import mask_name, mask_phone
 from app.core.ratelimit import Limiter
 from app.core.security import sha256_hex
 from app.identity import service as identity
-from app.identity.deps import Principal
+from app.identity.principal import Principal
 from app.ledger import service as ledger
 from app.ledger.errors import InsufficientBalance
 from app.merchants import errors

@@ -22,7 +22,8 @@ from app.core.pagination import Page, PageParams, page_of
 from app.core.privacy import mask_phone
 from app.core.security import sha256_hex
 from app.identity import service as identity
-from app.identity.deps import Principal
+from app.identity.community import acting_community
+from app.identity.principal import Principal
 from app.merchants import errors
 from app.merchants.config import rules
 from app.merchants.schemas import (
@@ -34,7 +35,6 @@ from app.merchants.schemas import (
     OfferPatch,
     RedemptionCodeOut,
 )
-from app.models.identity import OrgKind
 from app.models.merchants import Merchant, Offer, RedemptionCode
 
 CODE_DIGITS = 18
@@ -142,19 +142,7 @@ async def list_merchants(
 
 
 async def create_merchant(db: AsyncSession, who: Principal, body: MerchantIn) -> MerchantOut:
-    community_id = body.community_id
-    if community_id is None:
-        if who.community_id is not None and who.community_id in who.staff_communities:
-            community_id = who.community_id
-        elif len(who.staff_communities) == 1:
-            community_id = next(iter(who.staff_communities))
-        else:
-            raise ValidationFailed(_("请指定商户所属社区 community_id", "Give the merchant's community_id"))
-    unit = await identity.get_org_unit(db, community_id)
-    if unit.kind is not OrgKind.community:
-        raise ValidationFailed(_("商户必须属于一个社区", "A merchant belongs to a community"))
-    if not who.is_staff_of(community_id):
-        raise errors.NotYourCommunity()
+    community_id = acting_community(who, body.community_id)
     merchant = Merchant(
         community_id=community_id,
         name=body.name,
@@ -176,7 +164,7 @@ async def create_merchant(db: AsyncSession, who: Principal, body: MerchantIn) ->
         community_id=community_id,
         name=merchant.name,
     )
-    return await merchant_out(db, who, merchant, unit.fen_per_point)
+    return await merchant_out(db, who, merchant, await community_rate(db, community_id))
 
 
 async def update_merchant(

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
 from app.core.pagination import Page, PageParams, page_of
-from app.identity.deps import Principal
+from app.identity.principal import Principal
 from app.models.notifications import Delivery, Notification, SubscribeGrant
 from app.notifications import queue
 from app.notifications.config import get_notification_settings

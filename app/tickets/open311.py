@@ -22,7 +22,7 @@ from app.core import clock
 from app.core.audit import record
 from app.core.errors import Forbidden, _
 from app.core.security import sha256_hex
-from app.identity.deps import Principal
+from app.identity.principal import Principal
 from app.models.identity import OrgUnit
 from app.models.tickets import OPEN_STATUSES, Open311Client, Ticket, TicketCategory, TicketChannel
 from app.tickets import service

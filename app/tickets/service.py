@@ -17,7 +17,8 @@ from app.core import clock
 from app.core.audit import record
 from app.core.errors import Forbidden, _
 from app.core.pagination import PageParams, encode_cursor
-from app.identity.deps import Principal
+from app.identity.community import acting_community
+from app.identity.principal import Principal
 from app.models.identity import OrgKind, OrgUnit, Role, RoleGrant, User
 from app.models.tickets import (
     NO_DEADLINE,
@@ -98,18 +99,6 @@ async def list_categories(
     return list((await db.execute(query.order_by(TicketCategory.name))).scalars())
 
 
-def _staff_community(who: Principal, community_id: uuid.UUID | None) -> uuid.UUID:
-    if community_id is None:
-        if who.community_id and who.is_staff_of(who.community_id):
-            return who.community_id
-        if len(who.staff_communities) == 1:
-            return next(iter(who.staff_communities))
-        raise Forbidden(_("请指定社区 community_id", "Give community_id"))
-    if not who.is_staff_of(community_id):
-        raise Forbidden(_("您不是该社区的工作人员", "You are not staff of this community"))
-    return community_id
-
-
 async def _department_of(db: AsyncSession, community_id: uuid.UUID, department_id: uuid.UUID) -> OrgUnit:
     unit = await db.get(OrgUnit, department_id)
     if (
@@ -122,7 +111,7 @@ async def _department_of(db: AsyncSession, community_id: uuid.UUID, department_i
 
 
 async def create_category(db: AsyncSession, who: Principal, body: CategoryIn) -> TicketCategory:
-    community_id = _staff_community(who, body.community_id)
+    community_id = acting_community(who, body.community_id)
     if body.default_department_id is not None:
         await _department_of(db, community_id, body.default_department_id)
     taken = await db.scalar(

@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased
 
 from app.core import clock
 from app.core.errors import Forbidden, _
-from app.identity.deps import Principal
+from app.identity.principal import Principal
 from app.models.identity import OrgUnit
 from app.models.tickets import OPEN_STATUSES, Ticket, TicketCategory, TicketRating, TicketStatus
 

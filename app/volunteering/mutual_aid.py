@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
 from app.core.pagination import Page, PageParams, page_of
-from app.identity.deps import Principal
+from app.identity.principal import Principal
 from app.ledger import service as ledger
 from app.ledger.errors import InsufficientBalance
 from app.models.identity import Role, RoleGrant, User

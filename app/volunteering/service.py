@@ -25,9 +25,10 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit, clock
-from app.core.errors import Forbidden, _
+from app.core.errors import _
 from app.core.pagination import Page, PageParams, page_of
-from app.identity.deps import Principal
+from app.identity.community import acting_community
+from app.identity.principal import Principal
 from app.ledger import service as ledger
 from app.models.identity import User
 from app.models.ledger import Asset, TransferKind
@@ -207,11 +208,7 @@ def _validate(activity: Activity) -> None:
 
 
 async def create_activity(db: AsyncSession, who: Principal, body: ActivityIn) -> dict[str, Any]:
-    community_id = body.community_id or who.community_id
-    if community_id is None or not who.is_staff_of(community_id):
-        raise Forbidden(
-            _("只能为自己负责的社区发布活动", "You can only create activities in your communities")
-        )
+    community_id = acting_community(who, body.community_id)
     activity = Activity(
         id=uuid.uuid4(),
         community_id=community_id,
