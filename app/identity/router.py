@@ -17,6 +17,7 @@ from app.core.text import Text
 from app.identity import service
 from app.identity.deps import Admin, CurrentUser, Staff
 from app.identity.schemas import (
+    EligibilityIn,
     InvitationIn,
     InvitationOut,
     MePatch,
@@ -154,6 +155,12 @@ async def accept_invitation(
 ) -> UserOut:
     """Accept an invitation: the role binds to your WeChat identity."""
     return await service.accept_invitation(db, limiter, who, code)
+
+
+@router.put("/users/{user_id}/eligibility", response_model=UserOut, tags=["org"])
+async def verify_eligibility(user_id: uuid.UUID, body: EligibilityIn, who: Staff, db: DB) -> UserOut:
+    """Record a birth date or subsidy flag checked at the desk (staff; audited; not your own)."""
+    return await service.verify_eligibility(db, who, user_id, body)
 
 
 @router.post("/users", response_model=UserOut, status_code=201, tags=["org"])

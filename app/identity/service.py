@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import literal, select, tuple_, update
@@ -26,6 +26,7 @@ from app.core.settings import Settings
 from app.identity import errors
 from app.identity.deps import Principal, load_principal
 from app.identity.schemas import (
+    EligibilityIn,
     InvitationIn,
     InvitationOut,
     MePatch,
@@ -59,8 +60,20 @@ def user_out(principal: Principal, *, reveal_phone: bool = True) -> UserOut:
         ],
         username=user.username,
         birth_date=user.birth_date,
+        birth_date_verified=user.birth_date_verified_at is not None,
         subsidy_eligible=user.subsidy_eligible,
     )
+
+
+def verified_age(user: User, day: date) -> int | None:
+    """The user's age on `day` from a staff-verified birth date; None when there is none.
+
+    A self-declared birth date (PATCH /me) never counts for a rule that costs the community.
+    """
+    birth = user.birth_date
+    if birth is None or user.birth_date_verified_at is None:
+        return None
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 async def get_user(db: AsyncSession, user_id: uuid.UUID) -> User:
@@ -183,13 +196,50 @@ async def bind_phone(db: AsyncSession, wechat: WechatClient, who: Principal, cod
 # ---------------------------------------------------------------- me
 
 
+def _check_birth_date(birth: date) -> None:
+    if birth > clock.local_now().date() or birth.year < 1900:
+        raise ValidationFailed(_("出生日期不合理", "The birth date is not plausible"))
+
+
+async def verify_eligibility(
+    db: AsyncSession, who: Principal, user_id: uuid.UUID, body: EligibilityIn
+) -> UserOut:
+    """Staff record what they checked at the desk: the birth date and/or the subsidy flag (audited)."""
+    user = await db.get(User, user_id)
+    if user is None or not who.is_staff_of(user.community_id):
+        raise NotFound()
+    if user.id == who.id:
+        raise Forbidden(_("不能核验自己的资格", "You cannot verify your own eligibility"))
+    if body.birth_date is not None:
+        _check_birth_date(body.birth_date)
+        user.birth_date = body.birth_date
+        user.birth_date_verified_at = clock.now()
+        user.birth_date_verified_by = who.id
+    if body.subsidy_eligible is not None:
+        user.subsidy_eligible = body.subsidy_eligible
+    await audit.record(
+        db,
+        actor_id=who.id,
+        action="user.eligibility_verified",
+        target_type="user",
+        target_id=user.id,
+        community_id=user.community_id,
+        **body.model_dump(exclude_none=True, mode="json"),
+    )
+    await db.flush()
+    return user_out(await load_principal(db, user))
+
+
 async def update_me(db: AsyncSession, who: Principal, body: MePatch) -> UserOut:
     if body.name is not None:
         who.user.name = body.name
     if body.birth_date is not None:
-        if body.birth_date > clock.local_now().date() or body.birth_date.year < 1900:
-            raise ValidationFailed(_("出生日期不合理", "The birth date is not plausible"))
-        who.user.birth_date = body.birth_date
+        _check_birth_date(body.birth_date)
+        if body.birth_date != who.user.birth_date:
+            # A changed birth date is self-declared again until staff check it.
+            who.user.birth_date = body.birth_date
+            who.user.birth_date_verified_at = None
+            who.user.birth_date_verified_by = None
     if body.community_id is not None:
         unit = await db.get(OrgUnit, body.community_id)
         if unit is None or unit.kind is not OrgKind.community:
