@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     login_attempts_per_window: int = 5
     login_window_seconds: int = 300
+    # Password attempts from one client address per login window, whatever the usernames.
+    login_attempts_per_address: int = 30
 
     idempotency_ttl_hours: int = 48
     max_body_bytes: int = 12 * 1024 * 1024

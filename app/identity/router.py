@@ -64,6 +64,7 @@ async def wechat_login(body: WechatLoginIn, db: DB, settings: SettingsDep, wecha
 
 @router.post("/auth/token", response_model=TokenOut, tags=["auth"])
 async def password_login(
+    request: Request,
     username: Annotated[Text, Form(min_length=1, max_length=64)],
     password: Annotated[str, Form(min_length=1, max_length=256)],
     db: DB,
@@ -75,7 +76,8 @@ async def password_login(
     """OAuth2 password flow for staff and admin desk accounts."""
     # Fields spelled out (not OAuth2PasswordRequestForm) so a username is capped at 64 characters and
     # cleaned: a 1 MB username was one limiter entry each, and NUL reached PostgreSQL as a 500.
-    return await service.password_login(db, settings, limiter, username, password)
+    address = request.client.host if request.client else None
+    return await service.password_login(db, settings, limiter, username, password, address)
 
 
 @router.post("/auth/refresh", response_model=TokenOut, tags=["auth"])

@@ -11,10 +11,10 @@ from sqlalchemy import literal, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit, clock
-from app.core.errors import Forbidden, NotFound, RateLimited, ValidationFailed, _
+from app.core.errors import Forbidden, NotFound, ValidationFailed, _
 from app.core.pagination import Page, PageParams, page_of
 from app.core.privacy import mask_phone
-from app.core.ratelimit import Limiter
+from app.core.ratelimit import Limiter, attempt
 from app.core.security import (
     create_access_token,
     hash_password,
@@ -131,21 +131,37 @@ def _login_key(username: str) -> str:
 
 
 async def password_login(
-    db: AsyncSession, settings: Settings, limiter: Limiter, username: str, password: str
+    db: AsyncSession,
+    settings: Settings,
+    limiter: Limiter,
+    username: str,
+    password: str,
+    client_address: str | None = None,
 ) -> TokenOut:
-    """OAuth2 password flow for desk accounts; repeated failures lock the username for a while."""
-    key = _login_key(username)
-    wait = await limiter.blocked(key, settings.login_attempts_per_window, settings.login_window_seconds)
-    if wait is not None:
-        raise RateLimited(
-            wait, _("密码错误次数过多，请稍后再试", "Too many failed attempts; try again later")
+    """OAuth2 password flow for desk accounts; repeated failures lock the username for a while.
+
+    Count first, then verify: the attempt is counted (per username, and per client address) before
+    argon2 runs, so parallel guesses cannot all slip past a check made before any failure counted.
+    A successful login gives its counts back.
+    """
+    checks = [(_login_key(username), settings.login_attempts_per_window, settings.login_window_seconds)]
+    if client_address:
+        checks.append(
+            (
+                f"login-addr:{client_address}",
+                settings.login_attempts_per_address,
+                settings.login_window_seconds,
+            )
         )
+    await attempt(
+        limiter, checks, _("密码错误次数过多，请稍后再试", "Too many failed attempts; try again later")
+    )
     user = (await db.execute(select(User).where(User.username == username.strip()))).scalar_one_or_none()
     ok = await verify_password(password, user.password_hash if user else None)
     if not ok or user is None or not user.is_active:
-        await limiter.hit(key, settings.login_attempts_per_window, settings.login_window_seconds)
         raise errors.BadCredentials()
-    await limiter.reset(key)
+    for key, _limit, _window in checks:
+        await limiter.undo(key)
     return await _issue_tokens(db, settings, user)
 
 
@@ -433,9 +449,9 @@ async def create_invitation(
 
 async def accept_invitation(db: AsyncSession, limiter: Limiter, who: Principal, code: str) -> UserOut:
     # Codes are 10 characters of 32 symbols (~10^15); 10 wrong tries per 10 minutes makes guessing hopeless.
-    wait = await limiter.blocked(f"invite:{who.id}", 10, 600)
-    if wait is not None:
-        raise RateLimited(wait)
+    # Counted first; a code that exists (even used or expired) was not a guess and is given back.
+    key = f"invite:{who.id}"
+    await attempt(limiter, [(key, 10, 600)])
     invitation = (
         await db.execute(
             select(Invitation)
@@ -444,8 +460,8 @@ async def accept_invitation(db: AsyncSession, limiter: Limiter, who: Principal, 
         )
     ).scalar_one_or_none()
     if invitation is None:
-        await limiter.hit(f"invite:{who.id}", 10, 600)
         raise errors.InvitationNotFound()
+    await limiter.undo(key)
     if invitation.accepted_at is not None:
         raise errors.InvitationUsed()
     if invitation.expires_at <= clock.now():

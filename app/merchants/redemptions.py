@@ -14,10 +14,10 @@ from sqlalchemy import and_, func, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit, clock
-from app.core.errors import DomainError, RateLimited, ValidationFailed, _
+from app.core.errors import ValidationFailed, _
 from app.core.pagination import Page, PageParams, page_of
 from app.core.privacy import mask_name, mask_phone
-from app.core.ratelimit import Limiter
+from app.core.ratelimit import Limiter, attempt
 from app.core.security import sha256_hex
 from app.identity import service as identity
 from app.identity.deps import Principal
@@ -36,7 +36,7 @@ from app.merchants.schemas import (
     SummaryRow,
 )
 from app.merchants.service import offer_available
-from app.models.identity import User
+from app.models.identity import Role, RoleGrant, User
 from app.models.ledger import Asset, TransferKind
 from app.models.merchants import Merchant, Offer, Redemption, RedemptionCode, RedemptionStatus, Refund
 from app.notifications.service import notify
@@ -81,21 +81,44 @@ def _failure_keys(who: Principal, merchant_id: uuid.UUID) -> list[tuple[str, int
     ]
 
 
-async def _refuse_if_locked_out(limiter: Limiter, who: Principal, merchant_id: uuid.UUID) -> None:
+async def _count_attempt(limiter: Limiter, who: Principal, merchant_id: uuid.UUID) -> None:
+    """Count the attempt first (429 when the till is locked out); `_not_a_guess` gives it back."""
     window = rules().failure_window_seconds
-    for key, limit in _failure_keys(who, merchant_id):
-        wait = await limiter.blocked(key, limit, window)
-        if wait is not None:
-            raise RateLimited(
-                wait,
-                _("核销码错误次数过多，请稍后再试", "Too many wrong codes at this till; try again later"),
+    await attempt(
+        limiter,
+        [(key, limit, window) for key, limit in _failure_keys(who, merchant_id)],
+        _("核销码错误次数过多，请稍后再试", "Too many wrong codes at this till; try again later"),
+    )
+
+
+async def _not_a_guess(limiter: Limiter, who: Principal, merchant_id: uuid.UUID) -> None:
+    for key, _limit in _failure_keys(who, merchant_id):
+        await limiter.undo(key)
+
+
+async def lift_lockout(db: AsyncSession, who: Principal, limiter: Limiter, merchant_id: uuid.UUID) -> None:
+    """Community staff clear a till's lock-out (the merchant's and each of its staff's counts); audited."""
+    merchant = await db.get(Merchant, merchant_id)
+    if merchant is None or not who.is_staff_of(merchant.community_id):
+        raise errors.MerchantNotFound()
+    staff_ids = (
+        await db.execute(
+            select(RoleGrant.user_id).where(
+                RoleGrant.role == Role.merchant, RoleGrant.merchant_id == merchant.id
             )
-
-
-async def _count_failure(limiter: Limiter, who: Principal, merchant_id: uuid.UUID) -> None:
-    window = rules().failure_window_seconds
-    for key, limit in _failure_keys(who, merchant_id):
-        await limiter.hit(key, limit, window)
+        )
+    ).scalars()
+    await limiter.reset(f"redeem-fail:merchant:{merchant.id}")
+    for staff_id in set(staff_ids):
+        await limiter.reset(f"redeem-fail:staff:{staff_id}")
+    await audit.record(
+        db,
+        actor_id=who.id,
+        action="merchant.lockout_lifted",
+        target_type="merchant",
+        target_id=merchant.id,
+        community_id=merchant.community_id,
+    )
 
 
 async def till_merchant(db: AsyncSession, who: Principal, merchant_id: uuid.UUID | None) -> Merchant:
@@ -116,9 +139,10 @@ async def till_merchant(db: AsyncSession, who: Principal, merchant_id: uuid.UUID
 async def redeem(db: AsyncSession, who: Principal, limiter: Limiter, body: RedeemIn) -> RedemptionOut:
     """Consume the resident's code and move the points resident → merchant, all in this transaction."""
     merchant = await till_merchant(db, who, body.merchant_id)
-    await _refuse_if_locked_out(limiter, who, merchant.id)
     if not merchant.active:
         raise errors.MerchantInactive()
+    # Count first, then look the code up: parallel guesses cannot outrun the lock-out.
+    await _count_attempt(limiter, who, merchant.id)
     now = clock.now()
     code = (
         await db.execute(
@@ -128,16 +152,15 @@ async def redeem(db: AsyncSession, who: Principal, limiter: Limiter, body: Redee
             .execution_options(populate_existing=True)
         )
     ).scalar_one_or_none()
-    failure: DomainError | None = None
     if code is None:
-        failure = errors.CodeInvalid()
-    elif code.used_at is not None:
-        failure = errors.CodeUsed()
-    elif code.expires_at <= now:
-        failure = errors.CodeExpired()
-    if failure is not None or code is None:
-        await _count_failure(limiter, who, merchant.id)
-        raise failure or errors.CodeInvalid()
+        raise errors.CodeInvalid()  # matches nothing: a guess, and it stays counted
+    # A code that exists was not guessed: a used one scanned twice, or a queue of expired ones,
+    # must not lock the till (issue #18).
+    await _not_a_guess(limiter, who, merchant.id)
+    if code.used_at is not None:
+        raise errors.CodeUsed()
+    if code.expires_at <= now:
+        raise errors.CodeExpired()
     resident = await identity.get_user(db, code.user_id)
     if resident.community_id != merchant.community_id:
         # Points are issued and settled per community; a code from elsewhere is not valid here.

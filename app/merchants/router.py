@@ -145,6 +145,13 @@ def _filter(
 Filter = Annotated[RedemptionFilter, Depends(_filter)]
 
 
+@router.delete("/merchants/{merchant_id}/lockout", status_code=204, tags=["redemptions"])
+async def lift_lockout(merchant_id: uuid.UUID, who: Staff, db: DB, limiter: LimiterDep) -> Response:
+    """Lift a till's lock-out after wrong codes (community staff; audited)."""
+    await redemptions.lift_lockout(db, who, limiter, merchant_id)
+    return Response(status_code=204)
+
+
 @router.post("/redemptions", response_model=RedemptionOut, status_code=201, tags=["redemptions"])
 async def redeem(
     body: RedeemIn, who: MerchantStaff, db: DB, idem: RequiredIdempotency, limiter: LimiterDep
