@@ -25,7 +25,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit, clock
-from app.core.errors import Forbidden, _
+from app.core.errors import DomainError, Forbidden, _
 from app.core.pagination import Page, PageParams, page_of
 from app.identity.deps import Principal
 from app.ledger import service as ledger
@@ -507,42 +507,57 @@ def credited_minutes(activity: Activity, signup: Signup) -> int:
 
 
 async def settle(db: AsyncSession, who: Principal, activity_id: uuid.UUID) -> dict[str, Any]:
-    """Credit every attendee's minutes and points once (结算); a second call is already_settled."""
+    """Credit every attendee's minutes and points once (结算); a second call is already_settled.
+
+    One attendee who cannot be credited (say a volunteer who moved to another community, whose wallet
+    went along) does not block the others: each attendee is credited in a savepoint of their own, and
+    the ones that failed come back as `exceptions` (and stay uncredited). Settling a settled activity
+    again retries only those, once staff have sorted out the cause (issue #18).
+    """
     activity = await _load_staff(db, who, activity_id, lock=True)
-    if activity.status is ActivityStatus.settled:
-        raise AlreadySettled()
-    if activity.status is not ActivityStatus.finished:
+    retry = activity.status is ActivityStatus.settled
+    if not retry and activity.status is not ActivityStatus.finished:
         raise ActivityInvalidTransition()
-    signups = (
-        (
-            await db.execute(
-                select(Signup)
-                .where(Signup.activity_id == activity.id, Signup.status == SignupStatus.signed_up)
-                .order_by(Signup.user_id)
-                .with_for_update()
-            )
-        )
-        .scalars()
-        .all()
-    )
-    credits = []
+    query = select(Signup).where(Signup.activity_id == activity.id, Signup.status == SignupStatus.signed_up)
+    if retry:
+        query = query.where(Signup.credited_minutes.is_(None))
+    signups = (await db.execute(query.order_by(Signup.user_id).with_for_update())).scalars().all()
+    if retry and not signups:
+        raise AlreadySettled()
+    credits: list[dict[str, Any]] = []
+    exceptions: list[dict[str, Any]] = []
     for signup in signups:
         minutes = credited_minutes(activity, signup)
         points = activity.points_reward if minutes > 0 else 0
-        for asset, amount in ((Asset.hours, minutes), (Asset.points, points)):
-            if amount <= 0:
-                continue
-            await ledger.transfer(
-                db,
-                debit=await ledger.system_account(db, activity.community_id, "issuance", asset),
-                credit=await ledger.user_account(db, signup.user_id, asset),
-                amount=amount,
-                kind=TransferKind.volunteer_reward,
-                reference=f"activity:{activity.id}",
-                idempotency_key=f"activity:{activity.id}:{signup.user_id}:{asset.value}",
-                actor_id=who.id,
-                memo=activity.title[:200],
+        try:
+            async with db.begin_nested():
+                for asset, amount in ((Asset.hours, minutes), (Asset.points, points)):
+                    if amount <= 0:
+                        continue
+                    await ledger.transfer(
+                        db,
+                        debit=await ledger.system_account(db, activity.community_id, "issuance", asset),
+                        credit=await ledger.user_account(db, signup.user_id, asset),
+                        amount=amount,
+                        kind=TransferKind.volunteer_reward,
+                        reference=f"activity:{activity.id}",
+                        idempotency_key=f"activity:{activity.id}:{signup.user_id}:{asset.value}",
+                        actor_id=who.id,
+                        memo=activity.title[:200],
+                    )
+        except DomainError as exc:
+            message = exc.detail if exc.detail is not None else exc.message
+            text = message if isinstance(message, str) else message.zh
+            exceptions.append(
+                {
+                    "user_id": signup.user_id,
+                    "minutes": minutes,
+                    "points": points,
+                    "code": exc.code,
+                    "detail": text,
+                }
             )
+            continue
         signup.credited_minutes = minutes
         signup.credited_points = points
         if minutes > 0:
@@ -558,17 +573,20 @@ async def settle(db: AsyncSession, who: Principal, activity_id: uuid.UUID) -> di
                 link="/wallet",
                 data={"activity_id": str(activity.id), "minutes": minutes, "points": points},
             )
-    activity.status = ActivityStatus.settled
-    activity.settled_at = clock.now()
-    activity.settled_by = who.id
+    if not retry:
+        activity.status = ActivityStatus.settled
+        activity.settled_at = clock.now()
+        activity.settled_by = who.id
     await audit.record(
         db,
         actor_id=who.id,
-        action="activity.settle",
+        action="activity.settle_retry" if retry else "activity.settle",
         target_type="activity",
         target_id=activity.id,
         community_id=activity.community_id,
         attendees=len(credits),
+        exceptions=len(exceptions),
+        exception_users=",".join(str(e["user_id"]) for e in exceptions) or None,
     )
     await db.flush()
     return {
@@ -578,6 +596,7 @@ async def settle(db: AsyncSession, who: Principal, activity_id: uuid.UUID) -> di
         "minutes_credited": sum(c["minutes"] for c in credits),
         "points_credited": sum(c["points"] for c in credits),
         "credits": credits,
+        "exceptions": exceptions,
     }
 
 
