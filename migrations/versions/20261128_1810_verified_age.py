@@ -22,7 +22,8 @@ def upgrade() -> None:
         op.f("fk_users_birth_date_verified_by_users"), "users", "users", ["birth_date_verified_by"], ["id"]
     )
     op.add_column(
-        "org_units", sa.Column("subsidy_minutes_per_month", sa.Integer(), server_default="6000", nullable=False)
+        "org_units",
+        sa.Column("subsidy_minutes_per_month", sa.Integer(), server_default="6000", nullable=False),
     )
     op.add_column(
         "org_units",
