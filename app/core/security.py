@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import secrets
 import uuid
 from collections.abc import Callable
@@ -92,3 +93,12 @@ def new_secret_token(nbytes: int = 32) -> str:
 def sha256_hex(value: str | bytes) -> str:
     data = value.encode() if isinstance(value, str) else value
     return hashlib.sha256(data).hexdigest()
+
+
+def derive_key(secret: str, purpose: str) -> bytes:
+    """A key for one purpose, derived from the deployment secret (HKDF-Expand, RFC 5869, one block).
+
+    The secret is already high-entropy, so it serves as the pseudo-random key; every purpose gets an
+    independent key, and none of them is the JWT signing key.
+    """
+    return hmac.new(secret.encode(), f"linli/{purpose}/v1".encode() + b"\x01", hashlib.sha256).digest()
