@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
 from app.core.pagination import Page, PageParams, page_of
+from app.core.privacy import mask_contacts
 from app.identity.deps import Principal
 from app.identity.service import verified_age
 from app.ledger import service as ledger
@@ -44,11 +45,18 @@ from app.volunteering.schemas import HelpIn
 ELDER_AGE = 60
 
 
-def _out(req: HelpRequest) -> dict[str, Any]:
-    return {
+def _out(req: HelpRequest, who: Principal | None = None) -> dict[str, Any]:
+    out = {
         **{c.key: getattr(req, c.key) for c in HelpRequest.__table__.columns},
         "disputed": req.disputed_at is not None,
     }
+    if who is not None and not (
+        who.id in (req.requester_id, req.helper_id) or who.is_staff_of(req.community_id)
+    ):
+        # Neighbours browsing open requests: a phone or ID number typed into the text is masked.
+        out["title"] = mask_contacts(req.title)
+        out["description"] = mask_contacts(req.description)
+    return out
 
 
 def subsidy_eligible(user: User) -> bool:
@@ -125,7 +133,7 @@ async def post_request(db: AsyncSession, who: Principal, body: HelpIn) -> dict[s
 
 
 async def get_request(db: AsyncSession, who: Principal, help_id: uuid.UUID) -> dict[str, Any]:
-    return _out(await _load(db, who, help_id))
+    return _out(await _load(db, who, help_id), who)
 
 
 async def list_requests(
@@ -163,7 +171,7 @@ async def list_requests(
         )
     ).scalars()
     page = page_of(list(rows), params, lambda r: [r.created_at.isoformat(), str(r.id)])
-    return Page[Any](items=[_out(r) for r in page.items], next_cursor=page.next_cursor)
+    return Page[Any](items=[_out(r, who) for r in page.items], next_cursor=page.next_cursor)
 
 
 async def take(db: AsyncSession, who: Principal, help_id: uuid.UUID) -> dict[str, Any]:
