@@ -27,6 +27,7 @@ from app.merchants import errors
 from app.merchants.config import rules
 from app.merchants.schemas import (
     MaskedResident,
+    PendingRedemptionOut,
     RedeemIn,
     RedemptionFilter,
     RedemptionOut,
@@ -38,7 +39,15 @@ from app.merchants.schemas import (
 from app.merchants.service import offer_available
 from app.models.identity import Role, RoleGrant, User
 from app.models.ledger import Asset, TransferKind
-from app.models.merchants import Merchant, Offer, Redemption, RedemptionCode, RedemptionStatus, Refund
+from app.models.merchants import (
+    Merchant,
+    Offer,
+    PendingRedemption,
+    Redemption,
+    RedemptionCode,
+    RedemptionStatus,
+    Refund,
+)
 from app.notifications.service import notify
 
 # ---------------------------------------------------------------- shapes
@@ -137,7 +146,11 @@ async def till_merchant(db: AsyncSession, who: Principal, merchant_id: uuid.UUID
 
 
 async def redeem(db: AsyncSession, who: Principal, limiter: Limiter, body: RedeemIn) -> RedemptionOut:
-    """Consume the resident's code and move the points resident → merchant, all in this transaction."""
+    """Consume the resident's code and move the points resident → merchant, all in this transaction.
+
+    Above `confirm_above_points` nothing moves yet: the code is spent, a pending redemption waits for
+    the resident to confirm it on their phone, and the till gets 202 `confirmation_required`.
+    """
     merchant = await till_merchant(db, who, body.merchant_id)
     if not merchant.active:
         raise errors.MerchantInactive()
@@ -168,42 +181,96 @@ async def redeem(db: AsyncSession, who: Principal, limiter: Limiter, body: Redee
             _("该居民不属于本商户所在社区，不能在此核销", "This resident belongs to another community")
         )
 
-    offer: Offer | None = None
     points = body.points
     if body.offer_id is not None:
-        offer = (
-            await db.execute(
-                select(Offer)
-                .where(Offer.id == body.offer_id, Offer.merchant_id == merchant.id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-        ).scalar_one_or_none()
-        if offer is None or not offer_available(offer, now):
-            raise errors.OfferUnavailable()
-        if offer.per_resident_limit is not None:
-            taken = (
-                await db.execute(
-                    select(func.count())
-                    .select_from(Redemption)
-                    .where(
-                        Redemption.offer_id == offer.id,
-                        Redemption.resident_id == resident.id,
-                        Redemption.status != RedemptionStatus.refunded,
-                    )
-                )
-            ).scalar_one()
-            if taken >= offer.per_resident_limit:
-                raise errors.LimitReached()
-        if offer.stock is not None:
-            offer.stock -= 1
+        offer = await _offer_for(db, merchant, resident.id, body.offer_id, now, reserve=False)
         points = offer.points
     assert points is not None
+    if points > rules().confirm_above_points:
+        code.used_at = now
+        pending = PendingRedemption(
+            merchant_id=merchant.id,
+            community_id=merchant.community_id,
+            resident_id=resident.id,
+            staff_id=who.id,
+            offer_id=body.offer_id,
+            points=points,
+            created_at=now,
+            expires_at=now + timedelta(seconds=rules().confirm_seconds),
+        )
+        db.add(pending)
+        await db.flush()
+        await notify(
+            db,
+            user_id=resident.id,
+            kind="redemption.confirm",
+            title="请确认积分核销",
+            body=f"{merchant.name}请求使用 {points} 积分，请在手机上确认。",
+            link=f"/redemptions/pending/{pending.id}",
+            data={"pending_id": str(pending.id), "points": points, "merchant_id": str(merchant.id)},
+        )
+        raise errors.ConfirmationRequired(
+            pending_id=str(pending.id), points=points, expires_at=pending.expires_at.isoformat()
+        )
+    return await _complete(db, merchant, resident, who.id, body.offer_id, points, now, code)
 
+
+async def _offer_for(
+    db: AsyncSession,
+    merchant: Merchant,
+    resident_id: uuid.UUID,
+    offer_id: uuid.UUID,
+    now: datetime,
+    *,
+    reserve: bool,
+) -> Offer:
+    offer = (
+        await db.execute(
+            select(Offer)
+            .where(Offer.id == offer_id, Offer.merchant_id == merchant.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    if offer is None or not offer_available(offer, now):
+        raise errors.OfferUnavailable()
+    if offer.per_resident_limit is not None:
+        taken = (
+            await db.execute(
+                select(func.count())
+                .select_from(Redemption)
+                .where(
+                    Redemption.offer_id == offer.id,
+                    Redemption.resident_id == resident_id,
+                    Redemption.status != RedemptionStatus.refunded,
+                )
+            )
+        ).scalar_one()
+        if taken >= offer.per_resident_limit:
+            raise errors.LimitReached()
+    if reserve and offer.stock is not None:
+        offer.stock -= 1
+    return offer
+
+
+async def _complete(
+    db: AsyncSession,
+    merchant: Merchant,
+    resident: User,
+    staff_id: uuid.UUID,
+    offer_id: uuid.UUID | None,
+    points: int,
+    now: datetime,
+    code: RedemptionCode | None,
+) -> RedemptionOut:
+    offer = await _offer_for(db, merchant, resident.id, offer_id, now, reserve=True) if offer_id else None
+    if offer is not None:
+        points = offer.points
     redemption_id = uuid.uuid4()
     # Everything that does not need the ledger happens before it: the merchant's account row is the
     # hot lock (one per shop), held from the transfer until commit, so keep that stretch short.
-    code.used_at = now
+    if code is not None:
+        code.used_at = now
     await db.flush()
     what = f"「{offer.name}」" if offer else ""
     await notify(
@@ -225,7 +292,7 @@ async def redeem(db: AsyncSession, who: Principal, limiter: Limiter, body: Redee
             amount=points,
             kind=TransferKind.redemption,
             reference=f"redemption:{redemption_id}",
-            actor_id=who.id,
+            actor_id=staff_id,
             memo=(offer.name if offer else merchant.name)[:200],
         )
     except InsufficientBalance as exc:
@@ -235,7 +302,7 @@ async def redeem(db: AsyncSession, who: Principal, limiter: Limiter, body: Redee
         merchant_id=merchant.id,
         community_id=merchant.community_id,
         resident_id=resident.id,
-        staff_id=who.id,
+        staff_id=staff_id,
         offer_id=offer.id if offer else None,
         points=points,
         transfer_id=moved.id,
@@ -244,6 +311,79 @@ async def redeem(db: AsyncSession, who: Principal, limiter: Limiter, body: Redee
     db.add(row)
     await db.flush()
     return redemption_out(row, merchant.name, offer.name if offer else None, resident)
+
+
+async def pending_for_resident(db: AsyncSession, who: Principal) -> list[PendingRedemptionOut]:
+    """The resident's redemptions waiting for their confirmation."""
+    rows = (
+        await db.execute(
+            select(PendingRedemption, Merchant.name)
+            .join(Merchant, Merchant.id == PendingRedemption.merchant_id)
+            .where(
+                PendingRedemption.resident_id == who.id,
+                PendingRedemption.status == "pending",
+                PendingRedemption.expires_at > clock.now(),
+            )
+            .order_by(PendingRedemption.created_at)
+        )
+    ).all()
+    return [_pending_out(p, name) for p, name in rows]
+
+
+def _pending_out(p: PendingRedemption, merchant_name: str) -> PendingRedemptionOut:
+    status = "expired" if p.status == "pending" and p.expires_at <= clock.now() else p.status
+    return PendingRedemptionOut(
+        id=p.id,
+        merchant_id=p.merchant_id,
+        merchant_name=merchant_name,
+        points=p.points,
+        status=status,
+        expires_at=p.expires_at,
+        redemption_id=p.redemption_id,
+    )
+
+
+async def get_pending(db: AsyncSession, who: Principal, pending_id: uuid.UUID) -> PendingRedemptionOut:
+    """The resident, or the till that asked, see where it stands."""
+    p = await db.get(PendingRedemption, pending_id)
+    if p is None or not (p.resident_id == who.id or p.merchant_id in who.merchant_ids):
+        raise errors.RedemptionNotFound()
+    merchant = await db.get(Merchant, p.merchant_id)
+    assert merchant is not None
+    return _pending_out(p, merchant.name)
+
+
+async def decide_pending(
+    db: AsyncSession, who: Principal, pending_id: uuid.UUID, *, confirm: bool
+) -> PendingRedemptionOut:
+    """The resident confirms (the points move now) or declines a pending redemption, once."""
+    p = (
+        await db.execute(
+            select(PendingRedemption)
+            .where(PendingRedemption.id == pending_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    if p is None or p.resident_id != who.id:
+        raise errors.RedemptionNotFound()
+    now = clock.now()
+    if p.status != "pending":
+        raise errors.PendingDecided()
+    if p.expires_at <= now:
+        raise errors.PendingExpired()
+    merchant = await db.get(Merchant, p.merchant_id)
+    assert merchant is not None
+    p.decided_at = now
+    if confirm and not merchant.active:
+        raise errors.MerchantInactive()
+    if confirm:
+        done = await _complete(db, merchant, who.user, p.staff_id, p.offer_id, p.points, now, None)
+        p.status, p.redemption_id = "confirmed", done.id
+    else:
+        p.status = "declined"
+    await db.flush()
+    return _pending_out(p, merchant.name)
 
 
 # ---------------------------------------------------------------- refunds

@@ -23,7 +23,7 @@ from app.merchants.config import rules
 from app.models.identity import Role
 from app.models.platform import AuditEntry
 from tests.support.factories import TEST_SETTINGS, World, auth, make_user, make_world
-from tests.support.ledger import fund
+from tests.support.ledger import assert_ledger_ok, fund, wallet_balance
 from tests.support.merchants import code_for, redeem
 
 API = "/api/v1"
@@ -171,3 +171,59 @@ async def test_staff_lift_a_lockout_and_it_is_audited(
     assert (await redeem(client, world.merchant_staff, good, points=1)).status_code == 201
     actions = (await db.execute(select(AuditEntry.action, AuditEntry.actor_id))).all()
     assert ("merchant.lockout_lifted", world.staff.id) in actions
+
+
+async def test_large_redemption_waits_for_the_residents_confirmation(
+    client: httpx.AsyncClient, db: AsyncSession, world: World
+) -> None:
+    big = rules().confirm_above_points + 1
+    await fund(db, world.resident, big * 3)
+    code = await code_for(client, world.resident)
+    r = await redeem(client, world.merchant_staff, code, points=big)
+    assert r.status_code == 202, r.text
+    assert r.json()["code"] == "confirmation_required"
+    pending_id = r.json()["pending_id"]
+    assert await wallet_balance(db, world.resident) == big * 3  # nothing moved yet
+    # The code is spent: the till cannot take it again meanwhile.
+    assert (await redeem(client, world.merchant_staff, code, points=1)).json()["code"] == "code_used"
+    mine = (await client.get(f"{API}/redemptions/pending", headers=auth(world.resident))).json()
+    assert [p["id"] for p in mine] == [pending_id]
+    url = f"{API}/redemptions/pending/{pending_id}"
+    assert (await client.post(f"{url}/confirm", headers=auth(world.neighbour))).status_code == 404
+    assert (await client.post(f"{url}/confirm", headers=auth(world.merchant_staff))).status_code == 404
+    ok = await client.post(f"{url}/confirm", headers=auth(world.resident))
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["status"] == "confirmed"
+    assert await wallet_balance(db, world.resident) == big * 2
+    seen = (await client.get(url, headers=auth(world.merchant_staff))).json()
+    assert seen["redemption_id"] == ok.json()["redemption_id"]
+    assert (await client.post(f"{url}/confirm", headers=auth(world.resident))).json()[
+        "code"
+    ] == "already_decided"
+    await assert_ledger_ok(db)
+
+
+async def test_declined_or_late_confirmations_move_nothing(
+    client: httpx.AsyncClient, db: AsyncSession, world: World
+) -> None:
+    big = rules().confirm_above_points + 1
+    await fund(db, world.resident, big * 3)
+    first = await redeem(client, world.merchant_staff, await code_for(client, world.resident), points=big)
+    declined = await client.post(
+        f"{API}/redemptions/pending/{first.json()['pending_id']}/decline", headers=auth(world.resident)
+    )
+    assert declined.json()["status"] == "declined"
+    second = await redeem(client, world.merchant_staff, await code_for(client, world.resident), points=big)
+    clock.freeze(clock.now() + timedelta(seconds=rules().confirm_seconds + 1))
+    late = await client.post(
+        f"{API}/redemptions/pending/{second.json()['pending_id']}/confirm", headers=auth(world.resident)
+    )
+    assert late.json()["code"] == "confirmation_expired"
+    assert await wallet_balance(db, world.resident) == big * 3
+    small = await redeem(
+        client,
+        world.merchant_staff,
+        await code_for(client, world.resident),
+        points=rules().confirm_above_points,
+    )
+    assert small.status_code == 201  # at the threshold itself: no confirmation needed
