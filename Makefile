@@ -28,7 +28,7 @@ lint: env
 	$(VENV)/bin/mypy app
 
 test-py: env
-	$(PY) -m pytest tests
+	$(PY) -m pytest -n $${LINLI_TEST_WORKERS:-2} tests
 
 test-js: env
 	@if [ -f miniprogram_stub/package.json ]; then \

@@ -13,6 +13,7 @@ from app.core.database import DB
 from app.core.idempotency import IdempotencyDep, RequiredIdempotency
 from app.core.pagination import Page, Pagination
 from app.core.ratelimit import Limiter
+from app.core.text import Text
 from app.identity.deps import CurrentUser, MerchantStaff, Staff
 from app.merchants import exports, redemptions, service, settlements
 from app.merchants.schemas import (
@@ -59,7 +60,7 @@ async def list_merchants(
     db: DB,
     page: Pagination,
     community_id: Annotated[uuid.UUID | None, Query()] = None,
-    category: Annotated[str | None, Query(max_length=50)] = None,
+    category: Annotated[Text | None, Query(max_length=50)] = None,
     include_inactive: Annotated[bool, Query(description="Also inactive ones you manage or work at")] = False,
 ) -> Page[Any]:
     """Participating merchants (爱心商户), by name; filter by community and category."""

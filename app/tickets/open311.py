@@ -22,6 +22,7 @@ from app.core import clock
 from app.core.audit import record
 from app.core.errors import Forbidden, _
 from app.core.security import sha256_hex
+from app.core.text import Text
 from app.identity.deps import Principal
 from app.models.identity import OrgUnit
 from app.models.tickets import OPEN_STATUSES, Open311Client, Ticket, TicketCategory, TicketChannel
@@ -70,7 +71,7 @@ class CreatedOut(BaseModel):
 
 
 class ClientIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: Text = Field(min_length=1, max_length=100)
     org_unit_id: uuid.UUID = Field(description="The street or community it may file into")
 
 

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from app.core.database import DB
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import Page, Pagination
+from app.core.text import Text
 from app.identity.deps import Admin, CurrentUser, Handler, Staff
 from app.models.tickets import TicketCategory, TicketExtension, TicketStatus
 from app.tickets import open311, photos, service, stats
@@ -85,7 +86,7 @@ async def list_tickets(
     department_id: Annotated[uuid.UUID | None, Query()] = None,
     community_id: Annotated[uuid.UUID | None, Query()] = None,
     q: Annotated[
-        str | None, Query(min_length=1, max_length=100, description="Title, description, number")
+        Text | None, Query(min_length=1, max_length=100, description="Title, description, number")
     ] = None,
     mine: Annotated[bool, Query(description="Only tickets I filed")] = False,
 ) -> Page[Any]:
@@ -329,7 +330,9 @@ async def open311_requests(
     status: Annotated[Literal["open", "closed"] | None, Query()] = None,
     start_date: DateParam = None,
     end_date: DateParam = None,
-    service_request_id: Annotated[str | None, Query(description="Comma-separated ids")] = None,
+    service_request_id: Annotated[
+        Text | None, Query(max_length=4000, description="Comma-separated ids")
+    ] = None,
     jurisdiction_id: Annotated[uuid.UUID | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> list[open311.RequestOut]:
@@ -352,15 +355,15 @@ async def open311_requests(
 )
 async def open311_create(
     db: DB,
-    api_key: Annotated[str, Form(min_length=1, max_length=200)],
+    api_key: Annotated[Text, Form(min_length=1, max_length=200)],
     service_code: Annotated[uuid.UUID, Form()],
-    description: Annotated[str, Form(min_length=1, max_length=5000)],
+    description: Annotated[Text, Form(min_length=1, max_length=5000)],
     lat: Annotated[float | None, Form(ge=-90, le=90)] = None,
     long: Annotated[float | None, Form(ge=-180, le=180)] = None,
-    address_string: Annotated[str | None, Form(max_length=200)] = None,
-    first_name: Annotated[str | None, Form(max_length=50)] = None,
-    last_name: Annotated[str | None, Form(max_length=50)] = None,
-    phone: Annotated[str | None, Form(max_length=20)] = None,
+    address_string: Annotated[Text | None, Form(max_length=200)] = None,
+    first_name: Annotated[Text | None, Form(max_length=50)] = None,
+    last_name: Annotated[Text | None, Form(max_length=50)] = None,
+    phone: Annotated[Text | None, Form(max_length=20)] = None,
 ) -> list[open311.CreatedOut]:
     """GeoReport v2: file a request (form-encoded, with the client's api_key)."""
     return await open311.create_request(

@@ -23,6 +23,7 @@ from sqlalchemy.orm import aliased
 
 from app.core import clock
 from app.core.errors import Forbidden, _
+from app.core.text import printable
 from app.identity.deps import Principal
 from app.models.identity import OrgUnit
 from app.models.tickets import OPEN_STATUSES, Ticket, TicketCategory, TicketRating, TicketStatus
@@ -305,7 +306,7 @@ def to_csv(rows: list[list[str]]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(EXPORT_HEADERS)
-    writer.writerows(rows)
+    writer.writerows([[printable(v) for v in r] for r in rows])
     # A BOM so Excel opens the Chinese text as UTF-8.
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
@@ -317,7 +318,8 @@ def to_xlsx(rows: list[list[str]]) -> bytes:
     ws = wb.create_sheet("工单")
     ws.append(EXPORT_HEADERS)
     for r in rows:
-        ws.append(r)
+        # Stored text may hold control characters from before app.core.text refused them.
+        ws.append([printable(v) for v in r])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
