@@ -124,7 +124,12 @@ async def queue(db: AsyncSession, who: Principal, oh_id: uuid.UUID) -> QueueOut:
     """Today's queue: the number being served, how many wait, your number and position."""
     oh = await hours.load(db, who, oh_id)
     today = deadlines.today()
-    session = await _today_session(db, oh, create=False)
+    try:
+        session = await _today_session(db, oh, create=False)
+    except NoSessionToday:
+        return QueueOut(
+            office_hours_id=oh.id, day=today, session_today=False, now_serving=None, waiting=0, last_number=0
+        )
     if session is None:
         return QueueOut(office_hours_id=oh.id, day=today, now_serving=None, waiting=0, last_number=0)
     rows = list(

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from app.core.database import DB
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import Page, Pagination
+from app.core.text import Text
 from app.identity.deps import CurrentUser, Staff
 from app.models.service_items import ItemCategory, RequestStatus
 from app.service_items import backoffice, catalogue, requests, slip, stats
@@ -61,7 +62,7 @@ async def list_items(
     page: Pagination,
     community_id: uuid.UUID | None = None,
     category: ItemCategory | None = None,
-    q: Annotated[str | None, Query(max_length=50)] = None,
+    q: Annotated[Text | None, Query(max_length=50)] = None,
     include_inactive: bool = False,
 ) -> Page[Any]:
     """The catalogue (事项清单) of your community, by code, each item in its current version."""

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from app.core.text import Clean, limits
 from app.models.service_items import (
     Channel,
     Consent,
@@ -20,11 +21,13 @@ from app.models.service_items import (
     RequestStatus,
 )
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-ShortName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Name = Annotated[str, limits(1, 100), Clean]
+ShortName = Annotated[str, limits(1, 50), Clean]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+LongText = Annotated[str, limits(0, 5000), Clean]
+Reason = Annotated[str, limits(1, 1000), Clean]
+Short = Annotated[str, limits(0, 50), Clean]
+Medium = Annotated[str, limits(0, 200), Clean]
 
 
 # ---------------------------------------------------------------- catalogue
@@ -275,10 +278,10 @@ class OfficeHoursIn(ScheduleIn):
         None, description="The official's account (calls numbers, writes notes)"
     )
     official_name: ShortName
-    official_title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+    official_title: Annotated[str, limits(0, 100), Clean] = ""
     topic: OfficeTopic
     title: Name
-    location: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    location: Medium = ""
     capacity: int = Field(0, ge=0, le=200, description="Bookable places per session (0: walk-in only)")
 
 
@@ -316,9 +319,7 @@ class OfficeHoursOut(BaseModel):
 
 class QueueTakeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = Field(
-        "", description="Staff: the walk-in's name when they have no account"
-    )
+    name: Short = Field("", description="Staff: the walk-in's name when they have no account")
 
 
 class QueueNumberOut(BaseModel):
@@ -334,6 +335,7 @@ class QueueNumberOut(BaseModel):
 class QueueOut(BaseModel):
     office_hours_id: uuid.UUID
     day: date
+    session_today: bool = Field(True, description="False: no office hours today, no queue")
     now_serving: int | None
     waiting: int
     last_number: int
@@ -343,7 +345,7 @@ class QueueOut(BaseModel):
 
 class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+    body: Reason
     queue_number_id: uuid.UUID | None = None
     resident_id: uuid.UUID | None = None
 

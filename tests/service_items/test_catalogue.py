@@ -119,3 +119,10 @@ async def test_hostile_input_is_422(client: httpx.AsyncClient, world: World) -> 
     ):
         r = await client.post(f"{API}/service-items", json=bad, headers=auth(world.staff))
         assert r.status_code == 422, bad
+
+
+async def test_control_characters_in_free_text_are_refused(client: httpx.AsyncClient, world: World) -> None:
+    r = await client.post(
+        f"{API}/service-items", json=_item(world, name="高龄\x00津贴"), headers=auth(world.staff)
+    )
+    assert r.status_code == 422

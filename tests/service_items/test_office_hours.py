@@ -125,6 +125,8 @@ async def test_no_numbers_on_a_day_without_a_session_or_after_it_ends(
     clock.freeze(shanghai(2026, 6, 3))  # a Wednesday
     r = await client.post(f"{API}/office-hours/{oh.id}/queue", headers=auth(world.resident))
     assert (r.status_code, r.json()["code"]) == (409, "no_session_today")
+    view = (await client.get(f"{API}/office-hours/{oh.id}/queue", headers=auth(world.resident))).json()
+    assert (view["session_today"], view["waiting"]) == (False, 0)
     clock.freeze(shanghai(2026, 6, 2, 18))
     r = await client.post(f"{API}/office-hours/{oh.id}/queue", headers=auth(world.resident))
     assert (r.status_code, r.json()["code"]) == (409, "session_over")
