@@ -26,7 +26,7 @@ log = logging.getLogger("linli.demo")
 
 STREET_NAME = "南山示范街道"
 DEMO_PASSWORD = "linli-demo-2026"
-DOMAINS = ("tickets", "ledger", "volunteering", "merchants", "bookings", "notifications")
+DOMAINS = ("tickets", "ledger", "volunteering", "merchants", "bookings", "notifications", "service_items")
 
 
 @dataclass

@@ -28,6 +28,7 @@ from app.identity.router import router as identity_router
 from app.ledger.router import router as ledger_router
 from app.merchants.router import router as merchants_router
 from app.notifications.router import router as notifications_router
+from app.service_items.router import router as service_items_router
 from app.tickets.router import router as tickets_router
 from app.volunteering.router import router as volunteering_router
 from app.wechat.client import WechatClient
@@ -91,6 +92,7 @@ def create_app(
         merchants_router,
         bookings_router,
         notifications_router,
+        service_items_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
 

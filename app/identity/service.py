@@ -397,6 +397,7 @@ async def _target_of_grant(
         Role.staff: {OrgKind.community},
         Role.merchant: {OrgKind.community},
         Role.admin: {OrgKind.street, OrgKind.community},
+        Role.agent: {OrgKind.community, OrgKind.grid},
     }[role]
     if unit.kind not in allowed_kinds:
         raise errors.BadOrgUnit(

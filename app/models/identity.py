@@ -26,6 +26,8 @@ class Role(enum.StrEnum):
     handler = "handler"
     staff = "staff"
     admin = "admin"
+    # 代办员: grid workers and volunteers who apply for service items on a resident's behalf (by invitation).
+    agent = "agent"
 
 
 def str_enum(cls: type[enum.Enum], name: str) -> Enum:
