@@ -1,7 +1,7 @@
 """security: staff-verified birth dates, subsidy budgets per community per month and per elder
 
 Revision ID: 20261128_1810_verified_age
-Revises: 20261122_0510_activity_remind
+Revises: 20261128_1815_service_items
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261128_1810_verified_age"
-down_revision: str | None = "20261122_0510_activity_remind"
+down_revision: str | None = "20261128_1815_service_items"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
