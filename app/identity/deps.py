@@ -17,7 +17,17 @@ from app.core.security import decode_access_token
 from app.identity.principal import Grant, Principal, load_principal
 from app.models.identity import Role, User
 
-__all__ = ["Admin", "CurrentUser", "Grant", "Handler", "MerchantStaff", "Principal", "Staff", "require_role"]
+__all__ = [
+    "Admin",
+    "CurrentUser",
+    "Grant",
+    "Handler",
+    "MerchantStaff",
+    "Principal",
+    "Staff",
+    "load_principal",
+    "require_role",
+]
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 

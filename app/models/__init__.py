@@ -1,6 +1,16 @@
 """Every ORM table, imported here so Alembic and the app see one metadata."""
 
-from app.models import bookings, identity, ledger, merchants, notifications, platform, tickets, volunteering
+from app.models import (
+    bookings,
+    identity,
+    ledger,
+    merchants,
+    notifications,
+    platform,
+    service_items,
+    tickets,
+    volunteering,
+)
 from app.models.base import Base
 
 __all__ = [
@@ -11,6 +21,7 @@ __all__ = [
     "merchants",
     "notifications",
     "platform",
+    "service_items",
     "tickets",
     "volunteering",
 ]
