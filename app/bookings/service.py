@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import chinese_calendar
@@ -72,16 +72,8 @@ CODE_LENGTH = 8
 SENIOR_AGE = 60
 
 
-def to_utc(value: datetime) -> datetime:
-    """Aware times as given; naive ones are Asia/Shanghai local time."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=clock.SHANGHAI)
-    return value.astimezone(clock.now().tzinfo)
-
-
-def local_day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(0), tzinfo=clock.SHANGHAI)
-    return to_utc(start), to_utc(start + timedelta(days=1))
+to_utc = clock.as_utc
+local_day_bounds = clock.day_bounds
 
 
 def _new_code() -> str:
@@ -94,7 +86,7 @@ def _iso(value: datetime) -> str:
 
 
 def _fmt_local(value: datetime) -> str:
-    return value.astimezone(clock.SHANGHAI).strftime("%m月%d日 %H:%M")
+    return clock.local_text(value, clock.SHORT)
 
 
 # ---------------------------------------------------------------- services
@@ -462,7 +454,7 @@ def _check_eligible(service: BookableService, user: User, slot: BookingSlot) -> 
     if service.audience is Audience.residents and user.community_id != service.community_id:
         raise NotEligible(_("该服务仅限本社区居民预约", "This service is for residents of its community"))
     if service.audience is Audience.seniors:
-        day = slot.start_at.astimezone(clock.SHANGHAI).date()
+        day = clock.local_day(slot.start_at)
         age = verified_age(user, day)  # a self-declared birth date does not count (issue #18)
         if age is None:
             raise NotEligible(
@@ -492,7 +484,7 @@ def _check_window(service: BookableService, slot: BookingSlot, now: datetime) ->
 async def _check_quota(
     db: AsyncSession, service: BookableService, user_id: uuid.UUID, slot: BookingSlot
 ) -> None:
-    local = slot.start_at.astimezone(clock.SHANGHAI).date()
+    local = clock.local_day(slot.start_at)
     checks: list[tuple[int, date, date, str]] = []
     if service.quota_per_day is not None:
         checks.append((service.quota_per_day, local, local, "day"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -171,11 +171,6 @@ async def grant(db: AsyncSession, who: Principal, body: GrantIn) -> Transfer:
     return row
 
 
-def _local_day_start(now: datetime) -> datetime:
-    local = now.astimezone(clock.SHANGHAI)
-    return datetime.combine(local.date(), time(0), tzinfo=clock.SHANGHAI)
-
-
 async def donate(db: AsyncSession, who: Principal, body: DonationIn) -> Transfer:
     """A resident gives points or hours to another resident of the same community (转赠)."""
     if who.community_id is None:
@@ -197,7 +192,7 @@ async def donate(db: AsyncSession, who: Principal, body: DonationIn) -> Transfer
             select(func.coalesce(func.sum(Transfer.amount), 0)).where(
                 Transfer.debit_account_id == sender.id,
                 Transfer.kind == TransferKind.donation,
-                Transfer.created_at >= _local_day_start(clock.now()),
+                Transfer.created_at >= clock.local_midnight(clock.today()),
             )
         )
     ).scalar_one()

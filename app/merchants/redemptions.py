@@ -7,7 +7,7 @@ redemption code or redemption row → offer row → ledger accounts (the ledger 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, literal, or_, select, tuple_
@@ -499,10 +499,6 @@ async def refund(db: AsyncSession, who: Principal, redemption_id: uuid.UUID, bod
 # ---------------------------------------------------------------- histories
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=clock.SHANGHAI)
-
-
 def scoped(who: Principal, query: Query) -> Query:
     """Merchant staff see their merchants' redemptions, staff their communities', residents their own."""
     return query.where(
@@ -521,13 +517,13 @@ def filtered(query: Query, f: RedemptionFilter) -> Query:
         query = query.where(Redemption.staff_id == f.staff_id)
     if f.day is not None:
         query = query.where(
-            Redemption.created_at >= _day_start(f.day),
-            Redemption.created_at < _day_start(f.day + timedelta(days=1)),
+            Redemption.created_at >= clock.local_midnight(f.day),
+            Redemption.created_at < clock.local_midnight(f.day + timedelta(days=1)),
         )
     if f.date_from is not None:
-        query = query.where(Redemption.created_at >= _day_start(f.date_from))
+        query = query.where(Redemption.created_at >= clock.local_midnight(f.date_from))
     if f.date_to is not None:
-        query = query.where(Redemption.created_at < _day_start(f.date_to + timedelta(days=1)))
+        query = query.where(Redemption.created_at < clock.local_midnight(f.date_to + timedelta(days=1)))
     return query
 
 

@@ -9,7 +9,7 @@ closing the same period at once cannot both take an item; discarding the draft g
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import literal, or_, select, tuple_, update
@@ -342,8 +342,7 @@ async def list_settlements(
 
 def month_start(now: datetime) -> datetime:
     """00:00 on the first day of `now`'s month in Shanghai, as an aware datetime."""
-    local = now.astimezone(clock.SHANGHAI)
-    return datetime.combine(local.date().replace(day=1), time.min, tzinfo=clock.SHANGHAI)
+    return clock.month_start(now).astimezone(clock.SHANGHAI)
 
 
 async def draft_monthly(db: AsyncSession, now: datetime) -> int:

@@ -201,7 +201,7 @@ async def escalate_overdue(db: AsyncSession, now: datetime) -> int:
     The atomic UPDATE … RETURNING marks each application for its current due date, so two workers
     never both escalate it; a deadline moved by a correction can be escalated again when it passes.
     """
-    today: date = now.astimezone(clock.SHANGHAI).date()
+    today: date = clock.local_day(now)
     rows = (
         await db.execute(
             update(ServiceRequest)

@@ -227,7 +227,7 @@ def missing_text(missing: list[MissingMaterial]) -> str:
 
 
 async def _number(db: AsyncSession, community_id: uuid.UUID, now: datetime) -> str:
-    day = now.astimezone(clock.SHANGHAI).date()
+    day = clock.local_day(now)
     seq = (
         await db.execute(
             insert(ServiceRequestCounter)

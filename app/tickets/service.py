@@ -12,7 +12,7 @@ from sqlalchemy import Select, and_, func, literal, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import clock
+from app.core import clock, workdays
 from app.core.audit import record
 from app.core.errors import Forbidden, _
 from app.core.pagination import PageParams, encode_cursor
@@ -35,7 +35,7 @@ from app.models.tickets import (
     Visibility,
 )
 from app.notifications.service import notify
-from app.tickets import photos, sla
+from app.tickets import photos
 from app.tickets.errors import (
     AttachmentNotFound,
     AttachmentTooLarge,
@@ -201,7 +201,7 @@ def ticket_out(ticket: Ticket, who: Principal | None, now: datetime | None = Non
 
 async def _next_number(db: AsyncSession, community_id: uuid.UUID, now: datetime) -> str:
     """GD20261122-0007: one counter row per community per Shanghai day, bumped atomically."""
-    day = now.astimezone(clock.SHANGHAI).date()
+    day = clock.local_day(now)
     stmt = (
         insert(TicketDayCounter)
         .values(community_id=community_id, day=day, last=1)
@@ -260,7 +260,7 @@ async def file_ticket(
 ) -> Ticket:
     """Create a ticket in `submitted` with its number and acceptance deadline (every channel ends here)."""
     now = clock.now()
-    accept_by = sla.deadline(now, category.accept_within_hours, category.working_time)
+    accept_by = workdays.deadline(now, category.accept_within_hours, category.working_time)
     ticket = Ticket(
         id=uuid.uuid4(),
         number=await _next_number(db, category.community_id, now),
@@ -469,7 +469,7 @@ async def accept(db: AsyncSession, who: Principal, ticket_id: uuid.UUID) -> Tick
     now = clock.now()
     category = await _category(db, ticket)
     ticket.responded_at = now
-    ticket.due_at = sla.deadline(now, category.resolve_within_hours, category.working_time)
+    ticket.due_at = workdays.deadline(now, category.resolve_within_hours, category.working_time)
     if ticket.department_id is None:
         ticket.department_id = None  # routing happens at dispatch (default department suggested there)
     before = _move(ticket, S.accepted, now)
@@ -552,7 +552,7 @@ async def dispatch(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body:
         ticket.due_at = body.due_at
     elif ticket.due_at is None:
         category = await _category(db, ticket)
-        ticket.due_at = sla.deadline(now, category.resolve_within_hours, category.working_time)
+        ticket.due_at = workdays.deadline(now, category.resolve_within_hours, category.working_time)
     ticket.department_id = department_id
     ticket.assignee_id = body.assignee_id
     ticket.dispatched_at = now
@@ -692,8 +692,8 @@ async def provide_info(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, b
     now = clock.now()
     category = await _category(db, ticket)
     paused_at = ticket.paused_at or now
-    ticket.accept_by = sla.shift_for_pause(ticket.accept_by, paused_at, now, category.working_time)
-    ticket.due_at = sla.shift_for_pause(ticket.due_at, paused_at, now, category.working_time)
+    ticket.accept_by = workdays.shift_for_pause(ticket.accept_by, paused_at, now, category.working_time)
+    ticket.due_at = workdays.shift_for_pause(ticket.due_at, paused_at, now, category.working_time)
     resume = ticket.resume_status or S.accepted
     ticket.paused_at = None
     ticket.resume_status = None
@@ -812,7 +812,7 @@ async def evaluate(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body:
     if body.rating is TicketRating.unsatisfied:
         category = await _category(db, ticket)
         ticket.priority += 1
-        ticket.due_at = sla.deadline(now, category.resolve_within_hours, category.working_time)
+        ticket.due_at = workdays.deadline(now, category.resolve_within_hours, category.working_time)
         ticket.assignee_id = None
         to = S.accepted
     else:

@@ -282,7 +282,7 @@ async def cancel(db: AsyncSession, who: Principal, activity_id: uuid.UUID, reaso
             )
         )
     ).scalars()
-    when = activity.start_at.astimezone(clock.SHANGHAI).strftime("%m月%d日 %H:%M")
+    when = clock.local_text(activity.start_at, clock.SHORT)
     for user_id in signed:
         await notify(
             db,
@@ -655,7 +655,7 @@ async def remind_upcoming(db: AsyncSession, now: datetime) -> int:
     sent = 0
     for activity in due:
         activity.reminded_at = now
-        when = activity.start_at.astimezone(clock.SHANGHAI).strftime("%m月%d日 %H:%M")
+        when = clock.local_text(activity.start_at, clock.SHORT)
         volunteers = (
             await db.execute(
                 select(Signup.user_id).where(
