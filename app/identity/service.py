@@ -88,6 +88,68 @@ async def community_of_unit(db: AsyncSession, org_unit_id: uuid.UUID) -> uuid.UU
     return unit.community_id if unit else None
 
 
+# ---------------------------------------------------------------- who works where (other domains ask here)
+
+
+async def staff_of(db: AsyncSession, community_id: uuid.UUID) -> list[uuid.UUID]:
+    """Users holding a staff grant at the community (not the admins above it), each once."""
+    rows = await db.execute(
+        select(RoleGrant.user_id)
+        .where(RoleGrant.role == Role.staff, RoleGrant.org_unit_id == community_id)
+        .distinct()
+    )
+    return list(rows.scalars())
+
+
+async def handlers_of(db: AsyncSession, org_unit_id: uuid.UUID) -> list[uuid.UUID]:
+    """Users holding a handler grant at the department or grid, each once."""
+    rows = await db.execute(
+        select(RoleGrant.user_id)
+        .where(RoleGrant.role == Role.handler, RoleGrant.org_unit_id == org_unit_id)
+        .distinct()
+    )
+    return list(rows.scalars())
+
+
+async def handler_units_in(db: AsyncSession, user_id: uuid.UUID, community_id: uuid.UUID) -> list[uuid.UUID]:
+    """The departments and grids of `community_id` where `user_id` holds a handler grant."""
+    rows = await db.execute(
+        select(RoleGrant.org_unit_id)
+        .join(OrgUnit, OrgUnit.id == RoleGrant.org_unit_id)
+        .where(
+            RoleGrant.user_id == user_id, RoleGrant.role == Role.handler, OrgUnit.community_id == community_id
+        )
+    )
+    return list(rows.scalars())
+
+
+async def admins_above(db: AsyncSession, org_unit_id: uuid.UUID) -> list[uuid.UUID]:
+    """Users holding an admin grant at any unit above `org_unit_id` (its street, district …), each once."""
+    ancestors: list[uuid.UUID] = []
+    unit = await db.get(OrgUnit, org_unit_id)
+    while unit is not None and unit.parent_id is not None and unit.parent_id not in ancestors:
+        ancestors.append(unit.parent_id)
+        unit = await db.get(OrgUnit, unit.parent_id)
+    if not ancestors:
+        return []
+    rows = await db.execute(
+        select(RoleGrant.user_id)
+        .where(RoleGrant.role == Role.admin, RoleGrant.org_unit_id.in_(ancestors))
+        .distinct()
+    )
+    return list(rows.scalars())
+
+
+async def merchant_staff_of(db: AsyncSession, merchant_id: uuid.UUID) -> list[uuid.UUID]:
+    """Users working at the merchant (merchant grants), each once."""
+    rows = await db.execute(
+        select(RoleGrant.user_id)
+        .where(RoleGrant.role == Role.merchant, RoleGrant.merchant_id == merchant_id)
+        .distinct()
+    )
+    return list(rows.scalars())
+
+
 # ---------------------------------------------------------------- tokens
 
 

@@ -37,7 +37,7 @@ from app.merchants.schemas import (
     SummaryRow,
 )
 from app.merchants.service import offer_available
-from app.models.identity import Role, RoleGrant, User
+from app.models.identity import User
 from app.models.ledger import Asset, TransferKind
 from app.models.merchants import (
     Merchant,
@@ -110,13 +110,7 @@ async def lift_lockout(db: AsyncSession, who: Principal, limiter: Limiter, merch
     merchant = await db.get(Merchant, merchant_id)
     if merchant is None or not who.is_staff_of(merchant.community_id):
         raise errors.MerchantNotFound()
-    staff_ids = (
-        await db.execute(
-            select(RoleGrant.user_id).where(
-                RoleGrant.role == Role.merchant, RoleGrant.merchant_id == merchant.id
-            )
-        )
-    ).scalars()
+    staff_ids = await identity.merchant_staff_of(db, merchant.id)
     await limiter.reset(f"redeem-fail:merchant:{merchant.id}")
     for staff_id in set(staff_ids):
         await limiter.reset(f"redeem-fail:staff:{staff_id}")

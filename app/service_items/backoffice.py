@@ -8,12 +8,12 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit, clock
+from app.identity import service as identity
 from app.identity.principal import Principal
-from app.models.identity import Role, RoleGrant
 from app.models.service_items import CLOCK_RUNNING, Channel, Handover, RequestStatus, ServiceRequest
 from app.service_items import catalogue, deadlines
 from app.service_items.errors import AlreadyRated, HandoverNotAllowed, NotApplicant, NotDepartment
@@ -189,10 +189,7 @@ async def rate(db: AsyncSession, who: Principal, request_id: uuid.UUID, body: Ra
 
 
 async def supervisors(db: AsyncSession, community_id: uuid.UUID) -> list[uuid.UUID]:
-    rows = await db.execute(
-        select(RoleGrant.user_id).where(RoleGrant.role == Role.staff, RoleGrant.org_unit_id == community_id)
-    )
-    return list(rows.scalars())
+    return await identity.staff_of(db, community_id)
 
 
 async def escalate_overdue(db: AsyncSession, now: datetime) -> int:

@@ -16,9 +16,10 @@ from app.core import clock, workdays
 from app.core.audit import record
 from app.core.errors import Forbidden, _
 from app.core.pagination import PageParams, encode_cursor
+from app.identity import service as identity
 from app.identity.community import acting_community
 from app.identity.principal import Principal
-from app.models.identity import OrgKind, OrgUnit, Role, RoleGrant, User
+from app.models.identity import OrgKind, OrgUnit, User
 from app.models.tickets import (
     NO_DEADLINE,
     OPEN_STATUSES,
@@ -515,15 +516,6 @@ async def reject(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body: R
     return ticket_out(ticket, who, now)
 
 
-async def _department_handlers(db: AsyncSession, department_id: uuid.UUID) -> list[uuid.UUID]:
-    rows = await db.execute(
-        select(RoleGrant.user_id).where(
-            RoleGrant.role == Role.handler, RoleGrant.org_unit_id == department_id
-        )
-    )
-    return list(rows.scalars())
-
-
 async def dispatch(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body: DispatchIn) -> TicketOut:
     """派单 to a department and/or a handler; the deadline is the SLA's unless given."""
     ticket = await _load(db, who, ticket_id, lock=True)
@@ -534,14 +526,7 @@ async def dispatch(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body:
     if department_id is not None:
         await _department_of(db, ticket.community_id, department_id)
     if body.assignee_id is not None:
-        grant_units = (
-            await db.execute(
-                select(RoleGrant.org_unit_id, OrgUnit.community_id)
-                .join(OrgUnit, OrgUnit.id == RoleGrant.org_unit_id)
-                .where(RoleGrant.user_id == body.assignee_id, RoleGrant.role == Role.handler)
-            )
-        ).all()
-        units = [u for u, c in grant_units if c == ticket.community_id]
+        units = await identity.handler_units_in(db, body.assignee_id, ticket.community_id)
         if not units:
             raise InvalidAssignee()
         if department_id is None:
@@ -580,7 +565,7 @@ async def dispatch(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body:
         assignee_id=body.assignee_id,
         department_id=department_id,
     )
-    targets = [body.assignee_id] if body.assignee_id else await _department_handlers(db, department_id)  # type: ignore[arg-type]
+    targets = [body.assignee_id] if body.assignee_id else await identity.handlers_of(db, department_id)  # type: ignore[arg-type]
     await _notify_ticket(
         db, targets, ticket, "ticket.dispatched", f"新派工单 {ticket.number}：{ticket.title}"
     )
@@ -1043,23 +1028,8 @@ async def list_tickets(
 async def _supervisors(db: AsyncSession, community_id: uuid.UUID, level: int) -> list[uuid.UUID]:
     """Level 1: the community's staff; level 2: admins of the street (any unit above the community)."""
     if level == 1:
-        rows = await db.execute(
-            select(RoleGrant.user_id).where(
-                RoleGrant.role == Role.staff, RoleGrant.org_unit_id == community_id
-            )
-        )
-        return list(rows.scalars())
-    ancestors: list[uuid.UUID] = []
-    unit = await db.get(OrgUnit, community_id)
-    while unit is not None and unit.parent_id is not None:
-        ancestors.append(unit.parent_id)
-        unit = await db.get(OrgUnit, unit.parent_id)
-    if not ancestors:
-        return []
-    rows = await db.execute(
-        select(RoleGrant.user_id).where(RoleGrant.role == Role.admin, RoleGrant.org_unit_id.in_(ancestors))
-    )
-    return list(rows.scalars())
+        return await identity.staff_of(db, community_id)
+    return await identity.admins_above(db, community_id)
 
 
 async def escalate_overdue(db: AsyncSession, now: datetime, batch: int = 500) -> int:
@@ -1096,7 +1066,7 @@ async def escalate_overdue(db: AsyncSession, now: datetime, batch: int = 500) ->
         )
         handlers: list[uuid.UUID | None] = [ticket.assignee_id]
         if ticket.assignee_id is None and ticket.department_id is not None:
-            handlers.extend(await _department_handlers(db, ticket.department_id))
+            handlers.extend(await identity.handlers_of(db, ticket.department_id))
         targets = handlers + list(await _supervisors(db, ticket.community_id, level))
         await _notify_ticket(
             db,
