@@ -19,6 +19,7 @@ from app.bookings.service import get_booking, local_day_bounds
 from app.core import audit, clock
 from app.core.errors import ValidationFailed, _
 from app.core.privacy import mask_phone
+from app.core.text import printable
 from app.identity.deps import Principal
 from app.models.bookings import BookableService, Booking, BookingSlot, BookingStatus, SlotStatus
 from app.models.identity import User
@@ -242,7 +243,7 @@ HEADERS = ["服务", "周（起）", "时段数", "名额", "已预约", "已签
 def _rows(view: StatsView) -> list[list[object]]:
     return [
         [
-            i.service_name,
+            printable(i.service_name),  # stored names may hold control characters openpyxl refuses
             i.week_start.isoformat(),
             i.slots,
             i.capacity,

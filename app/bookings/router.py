@@ -31,6 +31,7 @@ from app.bookings.schemas import (
 from app.core.database import DB
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import Page, Pagination, page_of
+from app.core.text import Text
 from app.identity.deps import CurrentUser, Staff
 from app.models.bookings import BookableService, Booking, BookingStatus
 
@@ -46,7 +47,7 @@ async def list_services(
     db: DB,
     params: Pagination,
     community_id: uuid.UUID | None = None,
-    category: Annotated[str | None, Query(max_length=50)] = None,
+    category: Annotated[Text | None, Query(max_length=50)] = None,
     include_inactive: bool = False,
 ) -> Page[Any]:
     """Bookable services of your community (or of `community_id`), by name."""
@@ -118,7 +119,7 @@ async def day_schedule(
     db: DB,
     day: Annotated[date | None, Query(alias="date")] = None,
     service_id: uuid.UUID | None = None,
-    location: Annotated[str | None, Query(max_length=200)] = None,
+    location: Annotated[Text | None, Query(max_length=200)] = None,
 ) -> reports.DayScheduleView:
     """A day's slots with their attendees, per service and location (staff; default today)."""
     return await reports.day_schedule(db, who, day=day, service_id=service_id, location=location)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 JobFn = Callable[[AsyncSession, datetime], Awaitable[int]]
 
-DOMAINS = ("tickets", "ledger", "volunteering", "merchants", "bookings", "notifications")
+DOMAINS = ("tickets", "ledger", "volunteering", "merchants", "bookings", "notifications", "service_items")
 
 
 @dataclass(frozen=True)

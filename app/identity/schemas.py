@@ -8,11 +8,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from app.core.text import Clean, limits
 from app.models.identity import OrgKind, Role
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-UnitName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-WechatCode = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+Name = Annotated[str, limits(1, 50), Clean]
+UnitName = Annotated[str, limits(1, 100), Clean]
+WechatCode = Annotated[str, StringConstraints(min_length=1, max_length=128), Clean]
 
 
 class RoleOut(BaseModel):
@@ -30,7 +31,18 @@ class UserOut(BaseModel):
     roles: list[RoleOut]
     username: str | None = None
     birth_date: date | None = None
+    birth_date_verified: bool = Field(
+        False, description="Staff checked the birth date at the desk; only then it counts for age rules"
+    )
     subsidy_eligible: bool = False
+
+
+class EligibilityIn(BaseModel):
+    """What staff checked at the desk (ID card seen, not stored): the birth date, the subsidy flag."""
+
+    model_config = ConfigDict(extra="forbid")
+    birth_date: date | None = Field(None, description="The verified birth date")
+    subsidy_eligible: bool | None = Field(None, description="Eligible for the mutual-aid subsidy")
 
 
 class TokenOut(BaseModel):
@@ -53,7 +65,7 @@ class PhoneIn(BaseModel):
 
 class RefreshIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=200), Clean]
 
 
 class OkOut(BaseModel):

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit, clock
+from app.core.text import printable
 from app.identity.deps import Principal
 from app.merchants import redemptions, settlements
 from app.merchants.schemas import RedemptionFilter
@@ -26,7 +27,8 @@ def _cell(value: Any) -> Any:
         return value.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
     if value is None:
         return ""
-    return value if isinstance(value, int | float) else str(value)
+    # printable: stored text may hold control characters that openpyxl refuses in a cell.
+    return value if isinstance(value, int | float) else printable(str(value))
 
 
 def to_csv(

@@ -8,6 +8,7 @@ from app.models import (
     merchants,
     notifications,
     platform,
+    service_items,
     tickets,
     volunteering,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "merchants",
     "notifications",
     "platform",
+    "service_items",
     "tickets",
     "volunteering",
 ]

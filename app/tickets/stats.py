@@ -21,8 +21,9 @@ from sqlalchemy import Select, and_, extract, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app.core import clock
+from app.core import audit, clock
 from app.core.errors import Forbidden, _
+from app.core.text import printable
 from app.identity.deps import Principal
 from app.models.identity import OrgUnit
 from app.models.tickets import OPEN_STATUSES, Ticket, TicketCategory, TicketRating, TicketStatus
@@ -277,7 +278,19 @@ async def export_rows(
     if category_id is not None:
         query = query.where(Ticket.category_id == category_id)
     out: list[list[str]] = []
-    for t, community_name, category_name, department_name in (await db.execute(query)).all():
+    rows = (await db.execute(query)).all()
+    # Exports carry residents' words and places: who took one is in the audit log (issue #18).
+    await audit.record(
+        db,
+        actor_id=who.id,
+        action="tickets.export",
+        target_type="ticket",
+        community_id=community_id,
+        rows=len(rows),
+        start=start.isoformat() if start else None,
+        end=end.isoformat() if end else None,
+    )
+    for t, community_name, category_name, department_name in rows:
         out.append(
             [
                 t.number,
@@ -305,7 +318,7 @@ def to_csv(rows: list[list[str]]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(EXPORT_HEADERS)
-    writer.writerows(rows)
+    writer.writerows([[printable(v) for v in r] for r in rows])
     # A BOM so Excel opens the Chinese text as UTF-8.
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
@@ -317,7 +330,8 @@ def to_xlsx(rows: list[list[str]]) -> bytes:
     ws = wb.create_sheet("工单")
     ws.append(EXPORT_HEADERS)
     for r in rows:
-        ws.append(r)
+        # Stored text may hold control characters from before app.core.text refused them.
+        ws.append([printable(v) for v in r])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -1,7 +1,7 @@
 """grid: buildings, residents' addresses with history, the building_lead role (楼栋长)
 
-Revision ID: 20261128_1800_grid
-Revises: 20261122_0510_activity_remind
+Revision ID: 20261128_1900_grid
+Revises: 20261128_1850_pending_redeem
 """
 
 from collections.abc import Sequence
@@ -9,12 +9,10 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "20261128_1800_grid"
-down_revision: str | None = "20261122_0510_activity_remind"
+revision: str = "20261128_1900_grid"
+down_revision: str | None = "20261128_1850_pending_redeem"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-OLD_ROLES = ("resident", "merchant", "handler", "staff", "admin")
 
 
 def upgrade() -> None:
@@ -150,17 +148,8 @@ def downgrade() -> None:
         op.drop_constraint(op.f(f"fk_{table}_building_id_buildings"), table, type_="foreignkey")
         op.drop_column(table, "building_id")
     # PostgreSQL cannot drop an enum value: rebuild the type without it.
-    op.drop_constraint(op.f("ck_role_grants_merchant_has_merchant"), "role_grants", type_="check")
-    op.execute("ALTER TYPE role RENAME TO role_with_lead")
-    op.execute("CREATE TYPE role AS ENUM (" + ", ".join(f"'{r}'" for r in OLD_ROLES) + ")")
-    for table in ("role_grants", "invitations"):
-        op.execute(f"ALTER TABLE {table} ALTER COLUMN role TYPE role USING role::text::role")
-    op.execute("DROP TYPE role_with_lead")
-    op.create_check_constraint(
-        op.f("ck_role_grants_merchant_has_merchant"),
-        "role_grants",
-        "role <> 'merchant' OR merchant_id IS NOT NULL",
-    )
+    # PostgreSQL cannot drop an enum value: the lead grants went above; the unused value stays until the
+    # foundation's downgrade drops the whole type (as service_items does for `agent`).
     op.drop_index("ix_resident_addresses_building_current", table_name="resident_addresses")
     op.drop_index("uq_resident_addresses_current", table_name="resident_addresses")
     op.drop_index(op.f("ix_resident_addresses_community_id"), table_name="resident_addresses")
