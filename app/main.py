@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.bookings.router import router as bookings_router
 from app.core import metrics
 from app.core.database import make_engine, make_sessionmaker
-from app.core.errors import PROBLEM_JSON, Problem, install_error_handlers
+from app.core.errors import PROBLEM_JSON, NotFound, Problem, install_error_handlers, problem_response
 from app.core.logging import configure_logging
 from app.core.middleware import ContentLengthLimit, RequestContext
 from app.core.migrations import head_revision
@@ -66,6 +66,8 @@ def create_app(
         version="1",
         description="Community service centre: hotline tickets, bookings, time bank, merchant points.",
         lifespan=lifespan,
+        docs_url="/docs" if settings.serve_docs else None,
+        redoc_url="/redoc" if settings.serve_docs else None,
     )
     app.state.settings = settings
     app.state.sessionmaker = sessionmaker
@@ -119,7 +121,10 @@ def create_app(
         )
 
     @app.get("/metrics", tags=["health"], include_in_schema=False)
-    async def prometheus() -> Response:
+    async def prometheus(request: Request) -> Response:
+        if not metrics.allowed(request, settings.metrics_token):
+            # Not found, as if there were nothing here: no hint to the outside that metrics exist.
+            return problem_response(request, 404, "not_found", NotFound.message)
         body, content_type = metrics.render()
         return Response(body, media_type=content_type)
 

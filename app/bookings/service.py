@@ -50,6 +50,7 @@ from app.core import audit, clock
 from app.core.errors import InvalidTransition, NotFound, ValidationFailed, _
 from app.core.pagination import PageParams
 from app.identity.deps import Principal
+from app.identity.service import verified_age
 from app.models.bookings import (
     ACTIVE,
     PLACE_HOLDING,
@@ -467,16 +468,22 @@ async def active_suspension(db: AsyncSession, user_id: uuid.UUID, now: datetime)
     ).scalar_one_or_none()
 
 
-def _age_on(birth: date, day: date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
 def _check_eligible(service: BookableService, user: User, slot: BookingSlot) -> None:
     if service.audience is Audience.residents and user.community_id != service.community_id:
         raise NotEligible(_("该服务仅限本社区居民预约", "This service is for residents of its community"))
     if service.audience is Audience.seniors:
         day = slot.start_at.astimezone(clock.SHANGHAI).date()
-        if user.birth_date is None or _age_on(user.birth_date, day) < SENIOR_AGE:
+        age = verified_age(user, day)  # a self-declared birth date does not count (issue #18)
+        if age is None:
+            raise NotEligible(
+                _(
+                    "该服务仅限 60 岁及以上居民，请先到社区服务中心核验出生日期",
+                    "This service is for residents aged 60 and over; have your birth date verified at the centre",
+                ),
+                min_age=SENIOR_AGE,
+                birth_date_verified=False,
+            )
+        if age < SENIOR_AGE:
             raise NotEligible(
                 _("该服务仅限 60 岁及以上居民预约", "This service is for residents aged 60 and over"),
                 min_age=SENIOR_AGE,

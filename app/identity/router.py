@@ -17,6 +17,7 @@ from app.core.text import Text
 from app.identity import service
 from app.identity.deps import Admin, CurrentUser, Staff
 from app.identity.schemas import (
+    EligibilityIn,
     InvitationIn,
     InvitationOut,
     MePatch,
@@ -63,6 +64,7 @@ async def wechat_login(body: WechatLoginIn, db: DB, settings: SettingsDep, wecha
 
 @router.post("/auth/token", response_model=TokenOut, tags=["auth"])
 async def password_login(
+    request: Request,
     username: Annotated[Text, Form(min_length=1, max_length=64)],
     password: Annotated[str, Form(min_length=1, max_length=256)],
     db: DB,
@@ -74,7 +76,8 @@ async def password_login(
     """OAuth2 password flow for staff and admin desk accounts."""
     # Fields spelled out (not OAuth2PasswordRequestForm) so a username is capped at 64 characters and
     # cleaned: a 1 MB username was one limiter entry each, and NUL reached PostgreSQL as a 500.
-    return await service.password_login(db, settings, limiter, username, password)
+    address = request.client.host if request.client else None
+    return await service.password_login(db, settings, limiter, username, password, address)
 
 
 @router.post("/auth/refresh", response_model=TokenOut, tags=["auth"])
@@ -154,6 +157,12 @@ async def accept_invitation(
 ) -> UserOut:
     """Accept an invitation: the role binds to your WeChat identity."""
     return await service.accept_invitation(db, limiter, who, code)
+
+
+@router.put("/users/{user_id}/eligibility", response_model=UserOut, tags=["org"])
+async def verify_eligibility(user_id: uuid.UUID, body: EligibilityIn, who: Staff, db: DB) -> UserOut:
+    """Record a birth date or subsidy flag checked at the desk (staff; audited; not your own)."""
+    return await service.verify_eligibility(db, who, user_id, body)
 
 
 @router.post("/users", response_model=UserOut, status_code=201, tags=["org"])

@@ -30,7 +30,18 @@ class UserOut(BaseModel):
     roles: list[RoleOut]
     username: str | None = None
     birth_date: date | None = None
+    birth_date_verified: bool = Field(
+        False, description="Staff checked the birth date at the desk; only then it counts for age rules"
+    )
     subsidy_eligible: bool = False
+
+
+class EligibilityIn(BaseModel):
+    """What staff checked at the desk (ID card seen, not stored): the birth date, the subsidy flag."""
+
+    model_config = ConfigDict(extra="forbid")
+    birth_date: date | None = Field(None, description="The verified birth date")
+    subsidy_eligible: bool | None = Field(None, description="Eligible for the mutual-aid subsidy")
 
 
 class TokenOut(BaseModel):

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import literal, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit, clock
-from app.core.errors import Forbidden, NotFound, RateLimited, ValidationFailed, _
+from app.core.errors import Forbidden, NotFound, ValidationFailed, _
 from app.core.pagination import Page, PageParams, page_of
 from app.core.privacy import mask_phone
-from app.core.ratelimit import Limiter
+from app.core.ratelimit import Limiter, attempt
 from app.core.security import (
     create_access_token,
     hash_password,
@@ -26,6 +26,7 @@ from app.core.settings import Settings
 from app.identity import errors
 from app.identity.deps import Principal, load_principal
 from app.identity.schemas import (
+    EligibilityIn,
     InvitationIn,
     InvitationOut,
     MePatch,
@@ -59,8 +60,20 @@ def user_out(principal: Principal, *, reveal_phone: bool = True) -> UserOut:
         ],
         username=user.username,
         birth_date=user.birth_date,
+        birth_date_verified=user.birth_date_verified_at is not None,
         subsidy_eligible=user.subsidy_eligible,
     )
+
+
+def verified_age(user: User, day: date) -> int | None:
+    """The user's age on `day` from a staff-verified birth date; None when there is none.
+
+    A self-declared birth date (PATCH /me) never counts for a rule that costs the community.
+    """
+    birth = user.birth_date
+    if birth is None or user.birth_date_verified_at is None:
+        return None
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 async def get_user(db: AsyncSession, user_id: uuid.UUID) -> User:
@@ -118,21 +131,37 @@ def _login_key(username: str) -> str:
 
 
 async def password_login(
-    db: AsyncSession, settings: Settings, limiter: Limiter, username: str, password: str
+    db: AsyncSession,
+    settings: Settings,
+    limiter: Limiter,
+    username: str,
+    password: str,
+    client_address: str | None = None,
 ) -> TokenOut:
-    """OAuth2 password flow for desk accounts; repeated failures lock the username for a while."""
-    key = _login_key(username)
-    wait = await limiter.blocked(key, settings.login_attempts_per_window, settings.login_window_seconds)
-    if wait is not None:
-        raise RateLimited(
-            wait, _("密码错误次数过多，请稍后再试", "Too many failed attempts; try again later")
+    """OAuth2 password flow for desk accounts; repeated failures lock the username for a while.
+
+    Count first, then verify: the attempt is counted (per username, and per client address) before
+    argon2 runs, so parallel guesses cannot all slip past a check made before any failure counted.
+    A successful login gives its counts back.
+    """
+    checks = [(_login_key(username), settings.login_attempts_per_window, settings.login_window_seconds)]
+    if client_address:
+        checks.append(
+            (
+                f"login-addr:{client_address}",
+                settings.login_attempts_per_address,
+                settings.login_window_seconds,
+            )
         )
+    await attempt(
+        limiter, checks, _("密码错误次数过多，请稍后再试", "Too many failed attempts; try again later")
+    )
     user = (await db.execute(select(User).where(User.username == username.strip()))).scalar_one_or_none()
     ok = await verify_password(password, user.password_hash if user else None)
     if not ok or user is None or not user.is_active:
-        await limiter.hit(key, settings.login_attempts_per_window, settings.login_window_seconds)
         raise errors.BadCredentials()
-    await limiter.reset(key)
+    for key, _limit, _window in checks:
+        await limiter.undo(key)
     return await _issue_tokens(db, settings, user)
 
 
@@ -183,13 +212,50 @@ async def bind_phone(db: AsyncSession, wechat: WechatClient, who: Principal, cod
 # ---------------------------------------------------------------- me
 
 
+def _check_birth_date(birth: date) -> None:
+    if birth > clock.local_now().date() or birth.year < 1900:
+        raise ValidationFailed(_("出生日期不合理", "The birth date is not plausible"))
+
+
+async def verify_eligibility(
+    db: AsyncSession, who: Principal, user_id: uuid.UUID, body: EligibilityIn
+) -> UserOut:
+    """Staff record what they checked at the desk: the birth date and/or the subsidy flag (audited)."""
+    user = await db.get(User, user_id)
+    if user is None or not who.is_staff_of(user.community_id):
+        raise NotFound()
+    if user.id == who.id:
+        raise Forbidden(_("不能核验自己的资格", "You cannot verify your own eligibility"))
+    if body.birth_date is not None:
+        _check_birth_date(body.birth_date)
+        user.birth_date = body.birth_date
+        user.birth_date_verified_at = clock.now()
+        user.birth_date_verified_by = who.id
+    if body.subsidy_eligible is not None:
+        user.subsidy_eligible = body.subsidy_eligible
+    await audit.record(
+        db,
+        actor_id=who.id,
+        action="user.eligibility_verified",
+        target_type="user",
+        target_id=user.id,
+        community_id=user.community_id,
+        **body.model_dump(exclude_none=True, mode="json"),
+    )
+    await db.flush()
+    return user_out(await load_principal(db, user))
+
+
 async def update_me(db: AsyncSession, who: Principal, body: MePatch) -> UserOut:
     if body.name is not None:
         who.user.name = body.name
     if body.birth_date is not None:
-        if body.birth_date > clock.local_now().date() or body.birth_date.year < 1900:
-            raise ValidationFailed(_("出生日期不合理", "The birth date is not plausible"))
-        who.user.birth_date = body.birth_date
+        _check_birth_date(body.birth_date)
+        if body.birth_date != who.user.birth_date:
+            # A changed birth date is self-declared again until staff check it.
+            who.user.birth_date = body.birth_date
+            who.user.birth_date_verified_at = None
+            who.user.birth_date_verified_by = None
     if body.community_id is not None:
         unit = await db.get(OrgUnit, body.community_id)
         if unit is None or unit.kind is not OrgKind.community:
@@ -384,9 +450,9 @@ async def create_invitation(
 
 async def accept_invitation(db: AsyncSession, limiter: Limiter, who: Principal, code: str) -> UserOut:
     # Codes are 10 characters of 32 symbols (~10^15); 10 wrong tries per 10 minutes makes guessing hopeless.
-    wait = await limiter.blocked(f"invite:{who.id}", 10, 600)
-    if wait is not None:
-        raise RateLimited(wait)
+    # Counted first; a code that exists (even used or expired) was not a guess and is given back.
+    key = f"invite:{who.id}"
+    await attempt(limiter, [(key, 10, 600)])
     invitation = (
         await db.execute(
             select(Invitation)
@@ -395,8 +461,8 @@ async def accept_invitation(db: AsyncSession, limiter: Limiter, who: Principal, 
         )
     ).scalar_one_or_none()
     if invitation is None:
-        await limiter.hit(f"invite:{who.id}", 10, 600)
         raise errors.InvitationNotFound()
+    await limiter.undo(key)
     if invitation.accepted_at is not None:
         raise errors.InvitationUsed()
     if invitation.expires_at <= clock.now():

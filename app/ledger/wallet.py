@@ -30,6 +30,7 @@ from app.ledger.errors import (
     DonationToSelf,
     NoCommunity,
     RecipientNotFound,
+    SelfGrant,
 )
 from app.ledger.schemas import DonationIn, GrantIn
 from app.models.identity import OrgUnit, User
@@ -139,6 +140,9 @@ async def grant(db: AsyncSession, who: Principal, body: GrantIn) -> Transfer:
     user = await db.get(User, body.user_id)
     if user is None or not who.is_staff_of(user.community_id):
         raise RecipientNotFound()
+    if user.id == who.id:
+        # Nobody issues value to themselves; another staff member grants it (issue #18).
+        raise SelfGrant()
     assert user.community_id is not None
     wallet_account = await ledger.user_account(db, user.id, body.asset)
     issuance = await ledger.system_account(db, user.community_id, "issuance", body.asset)

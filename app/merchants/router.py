@@ -24,6 +24,7 @@ from app.merchants.schemas import (
     OfferOut,
     OfferPatch,
     PayIn,
+    PendingRedemptionOut,
     RedeemIn,
     RedemptionCodeOut,
     RedemptionFilter,
@@ -145,12 +146,47 @@ def _filter(
 Filter = Annotated[RedemptionFilter, Depends(_filter)]
 
 
+@router.delete("/merchants/{merchant_id}/lockout", status_code=204, tags=["redemptions"])
+async def lift_lockout(merchant_id: uuid.UUID, who: Staff, db: DB, limiter: LimiterDep) -> Response:
+    """Lift a till's lock-out after wrong codes (community staff; audited)."""
+    await redemptions.lift_lockout(db, who, limiter, merchant_id)
+    return Response(status_code=204)
+
+
 @router.post("/redemptions", response_model=RedemptionOut, status_code=201, tags=["redemptions"])
 async def redeem(
     body: RedeemIn, who: MerchantStaff, db: DB, idem: RequiredIdempotency, limiter: LimiterDep
 ) -> JSONResponse:
     """Redeem a scanned code for an amount or an offer (merchant staff; Idempotency-Key required)."""
     return await idem.run(str(who.id), RedemptionOut, lambda: redemptions.redeem(db, who, limiter, body))
+
+
+@router.get("/redemptions/pending", response_model=list[PendingRedemptionOut], tags=["redemptions"])
+async def my_pending(who: CurrentUser, db: DB) -> list[PendingRedemptionOut]:
+    """Large redemptions waiting for my confirmation (resident)."""
+    return await redemptions.pending_for_resident(db, who)
+
+
+@router.get("/redemptions/pending/{pending_id}", response_model=PendingRedemptionOut, tags=["redemptions"])
+async def get_pending(pending_id: uuid.UUID, who: CurrentUser, db: DB) -> PendingRedemptionOut:
+    """Where a pending redemption stands (the resident, or the till that asked)."""
+    return await redemptions.get_pending(db, who, pending_id)
+
+
+@router.post(
+    "/redemptions/pending/{pending_id}/confirm", response_model=PendingRedemptionOut, tags=["redemptions"]
+)
+async def confirm_pending(pending_id: uuid.UUID, who: CurrentUser, db: DB) -> PendingRedemptionOut:
+    """Confirm a large redemption on my phone: the points move now (resident)."""
+    return await redemptions.decide_pending(db, who, pending_id, confirm=True)
+
+
+@router.post(
+    "/redemptions/pending/{pending_id}/decline", response_model=PendingRedemptionOut, tags=["redemptions"]
+)
+async def decline_pending(pending_id: uuid.UUID, who: CurrentUser, db: DB) -> PendingRedemptionOut:
+    """Decline a redemption I did not agree to (resident)."""
+    return await redemptions.decide_pending(db, who, pending_id, confirm=False)
 
 
 @router.get("/redemptions", response_model=Page[RedemptionOut], tags=["redemptions"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -151,6 +151,18 @@ class RedemptionOut(BaseModel):
     settlement_id: uuid.UUID | None
     created_at: datetime
     resident: MaskedResident
+
+
+class PendingRedemptionOut(BaseModel):
+    """A redemption above the threshold, waiting for the resident (POST /redemptions answered 202)."""
+
+    id: uuid.UUID
+    merchant_id: uuid.UUID
+    merchant_name: str
+    points: int
+    status: Literal["pending", "confirmed", "declined", "expired"]
+    expires_at: datetime
+    redemption_id: uuid.UUID | None = Field(None, description="Set once the resident confirmed")
 
 
 class RefundIn(BaseModel):

@@ -48,6 +48,10 @@ class OrgUnit(UUIDPk, Timestamps, Base):
     # The community this unit belongs to (itself for a community; None for a street); kept so every
     # scoped query is a plain equality, never a tree walk.
     community_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    # Time-bank subsidy budgets of a community (issue #18): minutes the subsidy account may pay per
+    # calendar month (Asia/Shanghai) in all, and to any one elder's requests.
+    subsidy_minutes_per_month: Mapped[int] = mapped_column(default=6000, server_default="6000")
+    subsidy_minutes_per_elder_month: Mapped[int] = mapped_column(default=600, server_default="600")
     # Points-to-yuan rate of a community, in fen per point (1 point = 0.10 yuan by default).
     fen_per_point: Mapped[int] = mapped_column(default=10)
     # Community policy switch: may residents donate to each other.
@@ -67,8 +71,12 @@ class User(UUIDPk, Timestamps, Base):
     username: Mapped[str | None] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     community_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    # Self-declared in PATCH /me; only a staff-verified one (birth_date_verified_at set) counts for
+    # anything that costs the community (subsidy, seniors-only services). Changing it clears the check.
     birth_date: Mapped[date | None]
-    # Staff-flagged eligibility for the community subsidy (mutual aid for elders).
+    birth_date_verified_at: Mapped[datetime | None]
+    birth_date_verified_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    # Staff-flagged eligibility for the community subsidy (mutual aid for elders); set at the desk, audited.
     subsidy_eligible: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -45,6 +44,7 @@ from app.tickets.errors import (
     ChannelNotAllowed,
     ExtensionAlreadyDecided,
     ExtensionNotFound,
+    ImageTooLarge,
     InvalidAssignee,
     InvalidDepartment,
     InvalidResident,
@@ -1191,7 +1191,9 @@ async def add_attachment(
     if (count or 0) >= photos.MAX_PER_TICKET:
         raise TooManyAttachments()
     try:
-        image = await asyncio.to_thread(photos.process_image, raw)
+        image = await photos.clean_photo(raw)
+    except photos.ImageTooLarge as exc:
+        raise ImageTooLarge() from exc
     except photos.NotDecodable as exc:
         raise NotAnImage() from exc
     att_id = uuid.uuid4()

@@ -21,7 +21,7 @@ from sqlalchemy import Select, and_, extract, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app.core import clock
+from app.core import audit, clock
 from app.core.errors import Forbidden, _
 from app.core.text import printable
 from app.identity.deps import Principal
@@ -278,7 +278,19 @@ async def export_rows(
     if category_id is not None:
         query = query.where(Ticket.category_id == category_id)
     out: list[list[str]] = []
-    for t, community_name, category_name, department_name in (await db.execute(query)).all():
+    rows = (await db.execute(query)).all()
+    # Exports carry residents' words and places: who took one is in the audit log (issue #18).
+    await audit.record(
+        db,
+        actor_id=who.id,
+        action="tickets.export",
+        target_type="ticket",
+        community_id=community_id,
+        rows=len(rows),
+        start=start.isoformat() if start else None,
+        end=end.isoformat() if end else None,
+    )
+    for t, community_name, category_name, department_name in rows:
         out.append(
             [
                 t.number,

@@ -119,6 +119,14 @@ class Credit(BaseModel):
     points: int
 
 
+class SettlementException(BaseModel):
+    user_id: uuid.UUID
+    minutes: int
+    points: int
+    code: str = Field(description='Why it could not be credited, e.g. "cross_community"')
+    detail: str
+
+
 class SettlementOut(BaseModel):
     activity_id: uuid.UUID
     status: ActivityStatus
@@ -126,6 +134,10 @@ class SettlementOut(BaseModel):
     minutes_credited: int
     points_credited: int
     credits: list[Credit]
+    exceptions: list[SettlementException] = Field(
+        default_factory=list,
+        description="Attendees who could not be credited; everyone else was. Settling again retries them.",
+    )
 
 
 # ---------------------------------------------------------------------------------------- mutual aid
