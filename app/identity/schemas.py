@@ -88,6 +88,8 @@ class OrgUnitOut(BaseModel):
     community_id: uuid.UUID | None
     fen_per_point: int
     donations_enabled: bool
+    subsidy_minutes_per_month: int
+    subsidy_minutes_per_elder_month: int
 
 
 class OrgUnitIn(BaseModel):
@@ -102,6 +104,12 @@ class OrgUnitPatch(BaseModel):
     name: UnitName | None = None
     fen_per_point: Annotated[int, Field(ge=0, le=100_000)] | None = None
     donations_enabled: bool | None = None
+    subsidy_minutes_per_month: Annotated[int, Field(ge=0, le=1_000_000)] | None = Field(
+        None, description="Time-bank minutes the community subsidy may pay per month in all"
+    )
+    subsidy_minutes_per_elder_month: Annotated[int, Field(ge=0, le=100_000)] | None = Field(
+        None, description="… and to any one elder's requests per month"
+    )
 
 
 class InvitationIn(BaseModel):

@@ -161,3 +161,14 @@ async def test_parallel_completions_cannot_overspend_the_community_budget(
     ).scalar_one()
     assert used == 600
     await assert_ledger_ok(live_db)
+
+
+async def test_admins_set_the_subsidy_budgets(client: httpx.AsyncClient, world: World) -> None:
+    body = {"subsidy_minutes_per_month": 1200, "subsidy_minutes_per_elder_month": 120}
+    url = f"{API}/org-units/{world.community.id}"
+    assert (await client.patch(url, json=body, headers=auth(world.staff))).status_code == 403
+    r = await client.patch(url, json=body, headers=auth(world.admin))
+    assert r.status_code == 200, r.text
+    assert r.json()["subsidy_minutes_per_elder_month"] == 120
+    over = await _round(client, world.resident, world.neighbour, 180)
+    assert over.json()["budget"] == "elder"
