@@ -16,9 +16,8 @@ from app.identity import service as identity
 from app.identity.principal import Principal
 from app.models.service_items import CLOCK_RUNNING, Channel, Handover, RequestStatus, ServiceRequest
 from app.service_items import catalogue, deadlines
-from app.service_items.errors import AlreadyRated, HandoverNotAllowed, NotApplicant, NotDepartment
-from app.service_items.requests import (
-    _check_materials,
+from app.service_items.common import (
+    check_materials,
     department_handlers,
     event,
     load,
@@ -29,6 +28,7 @@ from app.service_items.requests import (
     require,
     tell,
 )
+from app.service_items.errors import AlreadyRated, HandoverNotAllowed, NotApplicant, NotDepartment
 from app.service_items.schemas import ApproveIn, CorrectionIn, HandoverIn, RateIn, ReasonIn, RequestOut
 
 S = RequestStatus
@@ -84,7 +84,7 @@ async def ask_correction(
     _require_back_office(who, request)
     require(request, S.submitted, S.processing)
     version = await catalogue.version_of(db, request.item_version_id)
-    again = _check_materials(version, body.materials)
+    again = check_materials(version, body.materials)
     request.materials_received = [m for m in request.materials_received if m not in again]
     request.status = S.correction
     request.paused_on = deadlines.today()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import APIRouter, File, Path, Query, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from app.core.database import DB
 from app.core.idempotency import IdempotencyDep
@@ -15,7 +16,7 @@ from app.core.pagination import Page, Pagination
 from app.core.text import Text
 from app.identity.deps import CurrentUser, Staff
 from app.models.service_items import ItemCategory, RequestStatus
-from app.service_items import backoffice, catalogue, requests, slip, stats
+from app.service_items import backoffice, catalogue, requests, slip, spreadsheet, stats
 from app.service_items import office_hours as hours
 from app.service_items import queue as walk_in
 from app.service_items.schemas import (
@@ -24,6 +25,7 @@ from app.service_items.schemas import (
     CorrectionIn,
     EventOut,
     HandoverIn,
+    ImportOut,
     ItemIn,
     ItemOut,
     ItemPatch,
@@ -44,6 +46,7 @@ from app.service_items.schemas import (
 )
 
 router = APIRouter()
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ItemId = Annotated[uuid.UUID, Path(description="Service item id")]
 RequestId = Annotated[uuid.UUID, Path(description="Application id")]
 OfficeHoursId = Annotated[uuid.UUID, Path(description="Office hours id")]
@@ -75,6 +78,31 @@ async def list_items(
 async def create_item(body: ItemIn, who: Staff, db: DB) -> ItemOut:
     """Add an item with its materials checklist and time limit (version 1)."""
     return await catalogue.create_item(db, who, body)
+
+
+@router.get(
+    "/service-items/export.xlsx",
+    response_class=Response,
+    tags=ITEMS,
+    responses={200: {"content": {XLSX: {}}, "description": "The catalogue as XLSX"}},
+)
+async def export_items(who: Staff, db: DB, community_id: uuid.UUID | None = None) -> Response:
+    """The catalogue (current versions) as XLSX, in the layout import reads."""
+    community = catalogue.write_community(who, community_id)
+    headers, rows = await spreadsheet.export_rows(db, who, community)
+    content = await asyncio.to_thread(spreadsheet.xlsx, headers, rows)
+    return Response(
+        content, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="service-items.xlsx"'}
+    )
+
+
+@router.post("/service-items/import", response_model=ImportOut, tags=ITEMS)
+async def import_items(
+    who: Staff, db: DB, file: Annotated[UploadFile, File()], community_id: uuid.UUID | None = None
+) -> ImportOut:
+    """Import an XLSX catalogue (at most 1 MB, 500 rows): validated row by row, all or nothing."""
+    content = await file.read(spreadsheet.MAX_BYTES + 1)
+    return await spreadsheet.import_items(db, who, community_id, content)
 
 
 @router.get("/service-items/{item_id}", response_model=ItemOut, tags=ITEMS)
@@ -199,6 +227,34 @@ async def item_stats(
 ) -> StatsOut:
     """Per item or department: volume, on-time rate, average working days, corrections, satisfaction."""
     return await stats.compute(db, who, community_id=community_id, group_by=group_by, start=from_, end=to)
+
+
+@router.get(
+    "/exports/service-items-stats.{fmt}",
+    response_class=Response,
+    tags=REQUESTS,
+    responses={200: {"content": {XLSX: {}, "text/csv": {}}, "description": "The stats as XLSX or CSV"}},
+)
+async def export_stats(
+    who: Staff,
+    db: DB,
+    fmt: Literal["csv", "xlsx"],
+    group_by: Literal["item", "department"] = "item",
+    community_id: uuid.UUID | None = None,
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: date | None = None,
+) -> Response:
+    """The stats per item or department as a spreadsheet."""
+    result = await stats.compute(db, who, community_id=community_id, group_by=group_by, start=from_, end=to)
+    headers, rows = stats.table(result)
+    name = f"service-items-stats.{fmt}"
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if fmt == "csv":
+        return Response(
+            spreadsheet.csv_bytes(headers, rows), media_type="text/csv; charset=utf-8", headers=disposition
+        )
+    content = await asyncio.to_thread(spreadsheet.xlsx, headers, rows, "办件统计")
+    return Response(content, media_type=XLSX, headers=disposition)
 
 
 # ---------------------------------------------------------------- office hours

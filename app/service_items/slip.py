@@ -14,8 +14,8 @@ from app.core import clock
 from app.identity.principal import Principal
 from app.models.identity import OrgUnit
 from app.models.service_items import RequestStatus
-from app.service_items import requests
-from app.service_items.requests import FORM_LABELS
+from app.service_items import common
+from app.service_items.common import FORM_LABELS
 
 STATUS_LABELS = {
     RequestStatus.awaiting_consent: "待居民确认代办",
@@ -30,8 +30,8 @@ STATUS_LABELS = {
 
 
 async def render(db: AsyncSession, who: Principal, request_id: uuid.UUID) -> str:
-    row = await requests.load(db, who, request_id)
-    out = await requests.request_out(db, row)
+    row = await common.load(db, who, request_id)
+    out = await common.request_out(db, row)
     community = await db.get(OrgUnit, out.community_id)
     department = await db.get(OrgUnit, out.department_id)
     notice = out.status in (RequestStatus.incomplete, RequestStatus.correction) and out.missing

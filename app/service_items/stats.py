@@ -113,3 +113,41 @@ async def compute(
         for key, acc in sorted(groups.items(), key=lambda kv: (-kv[1].volume, kv[1].name))
     ]
     return StatsOut(group_by=group_by, rows=rows)
+
+
+HEADERS = [
+    "名称",
+    "办件量",
+    "已办结",
+    "按时办结",
+    "按时率",
+    "平均用时（工作日）",
+    "补正次数",
+    "评价数",
+    "满意数",
+    "满意率",
+]
+
+
+def _pct(value: float | None) -> str:
+    return "" if value is None else f"{value * 100:.1f}%"
+
+
+def table(result: StatsOut) -> tuple[list[str], list[list[object]]]:
+    """The stats as a header and rows for an export."""
+    rows: list[list[object]] = [
+        [
+            r.name,
+            r.volume,
+            r.decided,
+            r.on_time,
+            _pct(r.on_time_rate),
+            "" if r.average_working_days is None else r.average_working_days,
+            r.corrections,
+            r.rated,
+            r.satisfied,
+            _pct(r.satisfaction_rate),
+        ]
+        for r in result.rows
+    ]
+    return ["事项" if result.group_by == "item" else "部门", *HEADERS[1:]], rows

@@ -9,21 +9,33 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.pagination import InvalidCursor, PageParams, encode_cursor
 from tests.support.factories import World, auth
+from tests.support.grid import make_building
 
-# Path parameters of paginated endpoints: a record every caller below may see.
-PATH_VALUES: dict[str, Callable[[World], Any]] = {
-    "merchant_id": lambda w: w.merchant.id,
-    "community_id": lambda w: w.community.id,
+
+async def _building(db: AsyncSession, w: World) -> Any:
+    return (await make_building(db, w.grid)).id
+
+
+async def _value(v: Any) -> Any:
+    return v
+
+
+# Path parameters of paginated endpoints: a record one of the callers below may list.
+PATH_VALUES: dict[str, Callable[[AsyncSession, World], Awaitable[Any]]] = {
+    "merchant_id": lambda db, w: _value(w.merchant.id),
+    "community_id": lambda db, w: _value(w.community.id),
+    "building_id": _building,
 }
 
 
@@ -55,7 +67,7 @@ def paginated_gets(app: FastAPI) -> list[str]:
 
 
 async def test_every_paginated_endpoint_refuses_a_forged_cursor(
-    app: FastAPI, client: httpx.AsyncClient, world: World
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncSession, world: World
 ) -> None:
     paths = paginated_gets(app)
     assert len(paths) >= 12, paths  # the list is read from the app, not typed here
@@ -64,7 +76,8 @@ async def test_every_paginated_endpoint_refuses_a_forged_cursor(
         path = template
         for name in [seg[1:-1] for seg in template.split("/") if seg.startswith("{")]:
             assert name in PATH_VALUES, f"{template}: add a value for {{{name}}} to PATH_VALUES"
-            path = path.replace("{" + name + "}", str(PATH_VALUES[name](world)))
+            path = path.replace("{" + name + "}", str(await PATH_VALUES[name](db, world)))
+            await db.flush()
         caller = None
         for who in callers:
             r = await client.get(path, headers=auth(who))

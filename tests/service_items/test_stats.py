@@ -54,3 +54,10 @@ async def test_stats_per_item_and_department(
     assert [(d["name"], d["volume"], d["on_time"]) for d in by_dept] == [(world.department.name, 3, 1)]
     r = await client.get(f"{API}/stats/service-items", headers=auth(world.resident))
     assert r.status_code == 403
+    csv = await client.get(
+        f"{API}/exports/service-items-stats.csv?from=2026-06-01&to=2026-06-30", headers=auth(world.staff)
+    )
+    assert csv.status_code == 200
+    assert csv.text.lstrip("\ufeff").splitlines()[1] == "高龄津贴,3,2,1,50.0%,2.0,1,2,1,50.0%"
+    xlsx = await client.get(f"{API}/exports/service-items-stats.xlsx", headers=auth(world.staff))
+    assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
