@@ -12,13 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.bookings.schemas import BookingCodeOut
 from app.bookings.service import get_booking, local_day_bounds
-from app.core import audit, clock
+from app.core import clock
 from app.core.errors import ValidationFailed, _
 from app.core.exports import Export
 from app.core.privacy import mask_phone
 from app.identity.principal import Principal
 from app.models.bookings import BookableService, Booking, BookingSlot, BookingStatus, SlotStatus
 from app.models.identity import User
+from app.platform import audit
 
 
 async def booking_code(db: AsyncSession, who: Principal, booking_id: uuid.UUID) -> BookingCodeOut:

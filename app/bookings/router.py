@@ -30,11 +30,11 @@ from app.bookings.schemas import (
 )
 from app.core import exports
 from app.core.database import DB
-from app.core.idempotency import IdempotencyDep
 from app.core.pagination import Page, Pagination, page_of
 from app.core.text import Text
 from app.identity.deps import CurrentUser, Staff
 from app.models.bookings import BookableService, Booking, BookingStatus
+from app.platform.idempotency import IdempotencyDep
 
 router = APIRouter(tags=["bookings"])
 

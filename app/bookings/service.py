@@ -45,7 +45,7 @@ from app.bookings.schemas import (
     ServicePatch,
     SlotsIn,
 )
-from app.core import audit, clock
+from app.core import clock
 from app.core.errors import InvalidTransition, NotFound, ValidationFailed, _
 from app.core.pagination import PageParams
 from app.identity.community import acting_community
@@ -66,6 +66,7 @@ from app.models.bookings import (
 from app.models.identity import User
 from app.models.merchants import Merchant
 from app.notifications.service import notify
+from app.platform import audit
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud at a desk
 CODE_LENGTH = 8

@@ -14,7 +14,7 @@ from sqlalchemy import func, literal, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit, clock
+from app.core import clock
 from app.core.pagination import Page, PageParams, page_of
 from app.grid import errors
 from app.grid.schemas import (
@@ -33,6 +33,7 @@ from app.grid.schemas import (
 from app.identity.principal import Principal
 from app.models.grid import Building, ResidentAddress
 from app.models.identity import OrgKind, OrgUnit, RoleGrant, User
+from app.platform import audit
 
 # ---------------------------------------------------------------- for other domains
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import literal, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit, clock
+from app.core import clock
 from app.core.errors import Forbidden, NotFound, ValidationFailed, _
 from app.core.pagination import Page, PageParams, page_of
 from app.core.privacy import mask_phone
@@ -40,6 +40,7 @@ from app.identity.schemas import (
 )
 from app.models.identity import Invitation, OrgKind, OrgUnit, RefreshToken, Role, RoleGrant, User
 from app.models.merchants import Merchant
+from app.platform import audit
 from app.wechat.client import WechatClient
 
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone

@@ -19,7 +19,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app.core import audit, clock
+from app.core import clock
 from app.core.pagination import Page, PageParams, page_of
 from app.core.privacy import mask_name
 from app.identity.principal import Principal
@@ -36,6 +36,7 @@ from app.ledger.schemas import DonationIn, GrantIn
 from app.models.identity import OrgUnit, User
 from app.models.ledger import Account, AccountKind, Asset, Transfer, TransferKind
 from app.models.merchants import Merchant
+from app.platform import audit
 
 DAILY_DONATION_LIMIT: dict[Asset, int] = {Asset.points: 500, Asset.hours: 600}
 

@@ -9,11 +9,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit, clock
+from app.core import clock
 from app.core.exports import Export
 from app.identity.principal import Principal
 from app.merchants import redemptions, settlements
 from app.merchants.schemas import RedemptionFilter
+from app.platform import audit
 
 REDEMPTION_HEADER = (
     "时间",

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, func, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit, clock
+from app.core import clock
 from app.core.errors import _
 from app.core.pagination import Page, PageParams, page_of
 from app.core.privacy import mask_name, mask_phone
@@ -49,6 +49,7 @@ from app.models.merchants import (
     Refund,
 )
 from app.notifications.service import notify
+from app.platform import audit
 
 # ---------------------------------------------------------------- shapes
 

@@ -11,7 +11,6 @@ from fastapi.responses import JSONResponse, Response
 
 from app.core.database import DB
 from app.core.exports import response as download
-from app.core.idempotency import IdempotencyDep, RequiredIdempotency
 from app.core.pagination import Page, Pagination
 from app.core.ratelimit import Limiter
 from app.core.text import Text
@@ -38,6 +37,7 @@ from app.merchants.schemas import (
     SettlementOut,
 )
 from app.models.merchants import SettlementStatus
+from app.platform.idempotency import IdempotencyDep, RequiredIdempotency
 
 router = APIRouter()
 

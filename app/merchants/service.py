@@ -16,7 +16,7 @@ from sqlalchemy import Select, delete, literal, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit, clock
+from app.core import clock
 from app.core.errors import ValidationFailed, _
 from app.core.pagination import Page, PageParams, page_of
 from app.core.privacy import mask_phone
@@ -36,6 +36,7 @@ from app.merchants.schemas import (
     RedemptionCodeOut,
 )
 from app.models.merchants import Merchant, Offer, RedemptionCode
+from app.platform import audit
 
 CODE_DIGITS = 18
 

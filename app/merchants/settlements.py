@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import literal, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit, clock
+from app.core import clock
 from app.core.errors import ValidationFailed, _
 from app.core.pagination import Page, PageParams, page_of
 from app.identity.principal import Principal
@@ -28,6 +28,7 @@ from app.merchants.service import effective_rate
 from app.models.identity import User
 from app.models.ledger import Asset, TransferKind
 from app.models.merchants import Merchant, Offer, Redemption, Refund, Settlement, SettlementStatus
+from app.platform import audit
 
 
 def yuan(fen: int) -> str:

@@ -18,12 +18,12 @@ from app.core import clock
 from app.core.pagination import Page, PageParams, page_of
 from app.identity.principal import Principal
 from app.models.notifications import Delivery, Notification, SubscribeGrant
-from app.notifications import queue
 from app.notifications.config import get_notification_settings
 from app.notifications.errors import NotificationNotFound, UnknownTemplate
 from app.notifications.schemas import SubscriptionsOut, TemplateGrantOut
 from app.notifications.sender import SEND_TASK
 from app.notifications.templates import template_for, templates_by_id
+from app.platform import queue
 
 
 async def notify(

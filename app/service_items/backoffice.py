@@ -11,10 +11,11 @@ from datetime import date, datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit, clock
+from app.core import clock
 from app.identity import service as identity
 from app.identity.principal import Principal
 from app.models.service_items import CLOCK_RUNNING, Channel, Handover, RequestStatus, ServiceRequest
+from app.platform import audit
 from app.service_items import catalogue, deadlines
 from app.service_items.common import (
     check_materials,

@@ -8,11 +8,12 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit, clock
+from app.core import clock
 from app.core.pagination import Page, PageParams, page_of
 from app.identity.principal import Principal
 from app.models.identity import OrgKind, OrgUnit, Role
 from app.models.service_items import CATEGORY_LABELS, ItemCategory, ServiceItem, ServiceItemVersion
+from app.platform import audit
 from app.service_items.errors import CommunityRequired, InvalidDepartment, ItemCodeTaken, ItemNotFound
 from app.service_items.schemas import ItemIn, ItemOut, ItemPatch, ItemRules, MaterialIn, MaterialOut
 

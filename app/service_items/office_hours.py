@@ -17,11 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.bookings import service as bookings
 from app.bookings.schemas import ServiceIn, SlotIn, SlotsIn
-from app.core import audit, clock
+from app.core import clock
 from app.identity.principal import Principal
 from app.models.bookings import Audience
 from app.models.identity import User
 from app.models.service_items import OfficeHours, OfficeSession, Recurrence
+from app.platform import audit
 from app.service_items import catalogue, deadlines
 from app.service_items.errors import InvalidResident, InvalidSchedule, NotStaff, OfficeHoursNotFound
 from app.service_items.recurrence import MAX_RANGE_DAYS, Occurrence, Schedule, label, occurrences

@@ -17,7 +17,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit, clock
+from app.core import clock
 from app.core.errors import _
 from app.core.pagination import Page, PageParams, page_of
 from app.identity.principal import Principal
@@ -32,6 +32,7 @@ from app.models.service_items import (
     ServiceRequestCounter,
     ServiceRequestEvent,
 )
+from app.platform import audit
 from app.service_items import catalogue, deadlines
 from app.service_items.common import (
     check_materials,

@@ -11,11 +11,11 @@ from fastapi import APIRouter, File, Path, Query, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from app.core.database import DB
-from app.core.idempotency import IdempotencyDep
 from app.core.pagination import Page, Pagination
 from app.core.text import Text
 from app.identity.deps import CurrentUser, Staff
 from app.models.service_items import ItemCategory, RequestStatus
+from app.platform.idempotency import IdempotencyDep
 from app.service_items import backoffice, catalogue, requests, slip, spreadsheet, stats
 from app.service_items import office_hours as hours
 from app.service_items import queue as walk_in

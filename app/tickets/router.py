@@ -11,11 +11,11 @@ from fastapi.responses import JSONResponse, Response
 
 from app.core import exports
 from app.core.database import DB
-from app.core.idempotency import IdempotencyDep
 from app.core.pagination import Page, Pagination
 from app.core.text import Text
 from app.identity.deps import Admin, CurrentUser, Handler, Staff
 from app.models.tickets import TicketCategory, TicketExtension, TicketStatus
+from app.platform.idempotency import IdempotencyDep
 from app.tickets import open311, photos, service, stats
 from app.tickets.schemas import (
     AnswerIn,

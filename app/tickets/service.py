@@ -13,7 +13,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock, workdays
-from app.core.audit import record
 from app.core.errors import Forbidden, _
 from app.core.pagination import PageParams, encode_cursor
 from app.identity import service as identity
@@ -36,6 +35,7 @@ from app.models.tickets import (
     Visibility,
 )
 from app.notifications.service import notify
+from app.platform.audit import record
 from app.tickets import photos
 from app.tickets.errors import (
     AttachmentNotFound,

@@ -19,12 +19,13 @@ from sqlalchemy import Select, and_, extract, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app.core import audit, clock
+from app.core import clock
 from app.core.errors import Forbidden, _
 from app.core.exports import Export
 from app.identity.principal import Principal
 from app.models.identity import OrgUnit
 from app.models.tickets import OPEN_STATUSES, Ticket, TicketCategory, TicketRating, TicketStatus
+from app.platform import audit
 
 GroupBy = Literal["community", "category", "department", "period"]
 Period = Literal["day", "week", "month"]

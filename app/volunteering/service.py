@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit, clock
+from app.core import clock
 from app.core.errors import DomainError, _
 from app.core.pagination import Page, PageParams, page_of
 from app.core.ratelimit import Limiter, attempt
@@ -35,6 +35,7 @@ from app.models.identity import User
 from app.models.ledger import Asset, TransferKind
 from app.models.volunteering import Activity, ActivityStatus, Signup, SignupStatus
 from app.notifications.service import notify
+from app.platform import audit
 from app.volunteering.errors import (
     ActivityFull,
     ActivityInvalidTransition,
