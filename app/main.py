@@ -24,6 +24,7 @@ from app.core.migrations import head_revision
 from app.core.ratelimit import make_limiter
 from app.core.runtime import database_url
 from app.core.settings import Settings, get_settings
+from app.grid.router import router as grid_router
 from app.identity.router import router as identity_router
 from app.ledger.router import router as ledger_router
 from app.merchants.router import router as merchants_router
@@ -92,6 +93,7 @@ def create_app(
         merchants_router,
         bookings_router,
         notifications_router,
+        grid_router,
         service_items_router,
     ):
         app.include_router(router, prefix=API_PREFIX)

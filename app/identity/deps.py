@@ -31,6 +31,7 @@ class Grant:
     org_unit_id: uuid.UUID
     merchant_id: uuid.UUID | None
     community_id: uuid.UUID | None
+    building_id: uuid.UUID | None = None
 
 
 @dataclass
@@ -75,6 +76,11 @@ class Principal:
         return frozenset(g.community_id for g in self.grants if g.role is Role.handler and g.community_id)
 
     @property
+    def led_buildings(self) -> frozenset[uuid.UUID]:
+        """Buildings the caller looks after as 楼栋长 (building_lead)."""
+        return frozenset(g.building_id for g in self.grants if g.role is Role.building_lead and g.building_id)
+
+    @property
     def merchant_ids(self) -> frozenset[uuid.UUID]:
         return frozenset(g.merchant_id for g in self.grants if g.role is Role.merchant and g.merchant_id)
 
@@ -82,12 +88,18 @@ class Principal:
 async def load_principal(db: AsyncSession, user: User) -> Principal:
     rows = (
         await db.execute(
-            select(RoleGrant.role, RoleGrant.org_unit_id, RoleGrant.merchant_id, OrgUnit.community_id)
+            select(
+                RoleGrant.role,
+                RoleGrant.org_unit_id,
+                RoleGrant.merchant_id,
+                OrgUnit.community_id,
+                RoleGrant.building_id,
+            )
             .join(OrgUnit, OrgUnit.id == RoleGrant.org_unit_id)
             .where(RoleGrant.user_id == user.id)
         )
     ).all()
-    grants = [Grant(r.role, r.org_unit_id, r.merchant_id, r.community_id) for r in rows]
+    grants = [Grant(r.role, r.org_unit_id, r.merchant_id, r.community_id, r.building_id) for r in rows]
     if user.community_id is not None:
         grants.append(Grant(Role.resident, user.community_id, None, user.community_id))
     staff = {g.community_id for g in grants if g.role is Role.staff and g.community_id}

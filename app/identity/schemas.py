@@ -20,6 +20,7 @@ class RoleOut(BaseModel):
     role: Role
     org_unit_id: uuid.UUID
     merchant_id: uuid.UUID | None = None
+    building_id: uuid.UUID | None = None
 
 
 class UserOut(BaseModel):
@@ -116,6 +117,7 @@ class InvitationIn(BaseModel):
     role: Role
     org_unit_id: uuid.UUID | None = None
     merchant_id: uuid.UUID | None = None
+    building_id: uuid.UUID | None = Field(None, description="For building_lead (楼栋长): the building")
 
 
 class InvitationOut(BaseModel):
@@ -124,6 +126,7 @@ class InvitationOut(BaseModel):
     role: Role
     org_unit_id: uuid.UUID
     merchant_id: uuid.UUID | None = None
+    building_id: uuid.UUID | None = None
 
 
 class RoleIn(BaseModel):

@@ -23,6 +23,7 @@ from app.core.security import (
     verify_password,
 )
 from app.core.settings import Settings
+from app.grid import service as grid_service
 from app.identity import errors
 from app.identity.deps import Principal, load_principal
 from app.identity.schemas import (
@@ -55,7 +56,9 @@ def user_out(principal: Principal, *, reveal_phone: bool = True) -> UserOut:
         phone=user.phone if reveal_phone else mask_phone(user.phone),
         community_id=user.community_id,
         roles=[
-            RoleOut(role=g.role, org_unit_id=g.org_unit_id, merchant_id=g.merchant_id)
+            RoleOut(
+                role=g.role, org_unit_id=g.org_unit_id, merchant_id=g.merchant_id, building_id=g.building_id
+            )
             for g in principal.grants
         ],
         username=user.username,
@@ -397,6 +400,7 @@ async def _target_of_grant(
         Role.staff: {OrgKind.community},
         Role.merchant: {OrgKind.community},
         Role.admin: {OrgKind.street, OrgKind.community},
+        Role.building_lead: {OrgKind.grid},
         Role.agent: {OrgKind.community, OrgKind.grid},
     }[role]
     if unit.kind not in allowed_kinds:
@@ -418,13 +422,23 @@ def _new_invitation_code() -> str:
 async def create_invitation(
     db: AsyncSession, settings: Settings, who: Principal, body: InvitationIn
 ) -> InvitationOut:
-    unit, merchant_id = await _target_of_grant(db, who, body.role, body.org_unit_id, body.merchant_id)
+    org_unit_id, building_id = body.org_unit_id, None
+    if body.role is Role.building_lead:
+        # 楼栋长: held at the building's grid, naming the building; the grid domain scopes the building.
+        if body.building_id is None:
+            raise ValidationFailed(_("楼栋长邀请需指定楼栋", "A building_lead invitation needs building_id"))
+        building = await grid_service.get_building(db, who, body.building_id)
+        org_unit_id, building_id = building.grid_id, building.id
+    elif body.building_id is not None:
+        raise ValidationFailed(_("只有楼栋长角色可指定楼栋", "Only the building_lead role takes building_id"))
+    unit, merchant_id = await _target_of_grant(db, who, body.role, org_unit_id, body.merchant_id)
     code = _new_invitation_code()
     invitation = Invitation(
         code_hash=sha256_hex(code),
         role=body.role,
         org_unit_id=unit.id,
         merchant_id=merchant_id,
+        building_id=building_id,
         created_by=who.id,
         expires_at=clock.now() + timedelta(days=settings.invitation_days),
     )
@@ -445,6 +459,7 @@ async def create_invitation(
         role=invitation.role,
         org_unit_id=unit.id,
         merchant_id=merchant_id,
+        building_id=building_id,
     )
 
 
@@ -478,6 +493,9 @@ async def accept_invitation(db: AsyncSession, limiter: Limiter, who: Principal, 
                 RoleGrant.merchant_id.is_(None)
                 if invitation.merchant_id is None
                 else RoleGrant.merchant_id == invitation.merchant_id,
+                RoleGrant.building_id.is_(None)
+                if invitation.building_id is None
+                else RoleGrant.building_id == invitation.building_id,
             )
         )
     ).first()
@@ -488,6 +506,7 @@ async def accept_invitation(db: AsyncSession, limiter: Limiter, who: Principal, 
                 role=invitation.role,
                 org_unit_id=invitation.org_unit_id,
                 merchant_id=invitation.merchant_id,
+                building_id=invitation.building_id,
                 granted_by=invitation.created_by,
             )
         )
@@ -506,6 +525,8 @@ async def accept_invitation(db: AsyncSession, limiter: Limiter, who: Principal, 
 
 async def create_desk_user(db: AsyncSession, who: Principal, body: UserIn) -> UserOut:
     """A username/password account for staff at a desk (admin only)."""
+    if any(r.role is Role.building_lead for r in body.roles):
+        raise ValidationFailed(_("楼栋长由邀请产生", "Building leads are made by invitation"))
     targets = [await _target_of_grant(db, who, r.role, r.org_unit_id, r.merchant_id) for r in body.roles]
     taken = (await db.execute(select(User.id).where(User.username == body.username))).first()
     if taken is not None:

@@ -2,6 +2,7 @@
 
 from app.models import (
     bookings,
+    grid,
     identity,
     ledger,
     merchants,
@@ -16,6 +17,7 @@ from app.models.base import Base
 __all__ = [
     "Base",
     "bookings",
+    "grid",
     "identity",
     "ledger",
     "merchants",

@@ -26,6 +26,9 @@ class Role(enum.StrEnum):
     handler = "handler"
     staff = "staff"
     admin = "admin"
+    # 楼栋长: a resident who looks after one building; the grant sits at the building's grid and names
+    # the building (role_grants.building_id).
+    building_lead = "building_lead"
     # 代办员: grid workers and volunteers who apply for service items on a resident's behalf (by invitation).
     agent = "agent"
 
@@ -86,14 +89,24 @@ class RoleGrant(UUIDPk, Base):
 
     __tablename__ = "role_grants"
     __table_args__ = (
-        UniqueConstraint("user_id", "role", "org_unit_id", "merchant_id", postgresql_nulls_not_distinct=True),
+        UniqueConstraint(
+            "user_id", "role", "org_unit_id", "merchant_id", "building_id", postgresql_nulls_not_distinct=True
+        ),
         CheckConstraint("role <> 'merchant' OR merchant_id IS NOT NULL", name="merchant_has_merchant"),
+        # Compared as text: a new enum value cannot be used in the transaction that adds it.
+        CheckConstraint(
+            "(role::text = 'building_lead') = (building_id IS NOT NULL)", name="lead_has_building"
+        ),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
     org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"), index=True)
     merchant_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("merchants.id"), index=True)
+    # The building a building_lead (楼栋长) looks after; None for every other role.
+    building_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("buildings.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     granted_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
 
@@ -107,6 +120,7 @@ class Invitation(UUIDPk, Base):
     role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
     org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"))
     merchant_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("merchants.id"))
+    building_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("buildings.id", ondelete="CASCADE"))
     created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     expires_at: Mapped[datetime]
