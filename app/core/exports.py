@@ -5,7 +5,8 @@ XLSX number formats per column, a file name without extension); the router answe
 `await exports.response(export, "csv" | "xlsx")`.
 
 Every cell goes through `cell()`:
-- datetimes become Shanghai wall-clock text, dates ISO text, UUIDs and enums their text, None "";
+- datetimes become Shanghai wall-clock text, dates ISO text, UUIDs and enums their text, None an empty
+  cell;
 - text is made printable (`app.core.text.printable`: what XML 1.0 cannot hold is dropped, so text stored
   before input was cleaned can never make an export fail) and escaped against formula injection: a cell
   that begins with `= + - @`, a tab or a carriage return gets a leading `'`, so Excel shows it as text
@@ -68,7 +69,7 @@ def escape_text(text: str) -> str:
 def cell(value: Any) -> Any:
     """One value as a spreadsheet cell (see the module docstring)."""
     if value is None:
-        return ""
+        return None  # an empty cell (CSV writes it as nothing)
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, int | float | Decimal):

@@ -24,7 +24,7 @@ def test_cells_that_could_run_as_formulas_are_escaped() -> None:
         assert exports.cell(text).startswith("'"), text
     assert exports.cell("楼道灯坏了") == "楼道灯坏了"
     assert exports.cell(-5) == -5  # numbers stay numbers
-    assert exports.cell(None) == ""
+    assert exports.cell(None) is None
     assert exports.cell("a\x01b\ufffe") == "ab"
     assert exports.cell(datetime(2026, 11, 28, 1, 30, tzinfo=UTC)) == "2026-11-28 09:30:00"
     some = uuid.uuid4()
