@@ -12,7 +12,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 .PHONY: env run test test-py test-js lint bench clean
 
 $(UV):
-	$(PYTHON) -m venv $(VENV)
+	"$(PYTHON)" -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
 
 env: $(UV)
@@ -28,7 +28,7 @@ lint: env
 	$(VENV)/bin/mypy app
 
 test-py: env
-	$(PY) -m pytest tests
+	$(PY) -m pytest -n $${LINLI_TEST_WORKERS:-2} tests
 
 test-js: env
 	@if [ -f miniprogram_stub/package.json ]; then \

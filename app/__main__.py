@@ -6,9 +6,11 @@ import argparse
 import asyncio
 import importlib
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
+from types import FrameType
 from typing import Any
 
 from pydantic import ValidationError
@@ -62,23 +64,44 @@ def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Migrate, (demo) seed, serve; every signal that stops it stops what it started, in order.
+
+    uvicorn handles SIGINT/SIGTERM gracefully and then re-raises the signal; with SIGTERM's default
+    action that killed this process before it could stop the worker and the embedded PostgreSQL. Here
+    SIGTERM, SIGINT, SIGHUP and SIGQUIT all end in the same `finally`: API, then worker, then database.
+    """
     import uvicorn
 
     from app import demo
+    from app.core.runtime import stop_embedded
 
     port = args.port or settings.port
     host = args.host or settings.host
-    url = _prepare(settings)
-    # The app process serves from the same server this process started (embedded) or was given.
-    os.environ["DATABASE_URL"] = url
-    if args.demo:
-        asyncio.run(_in_session(url, lambda db: demo.seed(db, settings)))
-        print(demo.login_help(port), flush=True)  # noqa: T201
-    get_settings.cache_clear()
-    # The demo is complete with one background worker beside the API (same database, via DATABASE_URL).
-    worker = subprocess.Popen([sys.executable, "-m", "app", "worker"]) if args.demo else None
+    server: uvicorn.Server | None = None
+    worker: subprocess.Popen[bytes] | None = None
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if server is None:
+            raise SystemExit(128 + signum)  # still preparing: unwind through the finally below
+        if not server.should_exit:
+            server.handle_exit(signum, frame)  # graceful: finish in-flight requests
+
+    handled = [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT]
+    previous = {sig: signal.signal(sig, on_signal) for sig in handled}
     try:
-        uvicorn.run("app.main:app", host=host, port=port, log_config=None, proxy_headers=True)
+        url = _prepare(settings)
+        # The app process serves from the same server this process started (embedded) or was given.
+        os.environ["DATABASE_URL"] = url
+        if args.demo:
+            asyncio.run(_in_session(url, lambda db: demo.seed(db, settings)))
+            print(demo.login_help(port), flush=True)  # noqa: T201
+        get_settings.cache_clear()
+        # The demo is complete with one background worker beside the API (same database, via DATABASE_URL).
+        if args.demo or args.worker:
+            worker = subprocess.Popen([sys.executable, "-m", "app", "worker"])
+        config = uvicorn.Config("app.main:app", host=host, port=port, log_config=None, proxy_headers=True)
+        server = uvicorn.Server(config)
+        server.run()
     finally:
         if worker is not None:
             worker.terminate()
@@ -86,6 +109,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
                 worker.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 worker.kill()
+                worker.wait()
+        stop_embedded()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return 0
 
 
@@ -106,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--demo", action="store_true", help="load demo data once before serving")
+    serve.add_argument("--worker", action="store_true", help="run the background worker beside the API")
     sub.add_parser("worker", help="run the background job worker")
     sub.add_parser("migrate", help="upgrade the database to the newest revision")
     admin = sub.add_parser("create-admin", help="create an admin (and the root street if none)")
@@ -126,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         "migrate": cmd_migrate,
         "create-admin": cmd_create_admin,
         "seed-demo": cmd_seed_demo,
-        "worker": lambda s, a: _delegate("app.notifications.worker", "run_worker", s, a),
+        "worker": lambda s, a: _delegate("app.platform.worker", "run_worker", s, a),
         "ledger-check": lambda s, a: _delegate("app.ledger.cli", "run_check", s, a),
     }
     return handlers[args.command](settings, args)

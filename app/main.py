@@ -14,22 +14,16 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.bookings.router import router as bookings_router
+from app import domains
 from app.core import metrics
 from app.core.database import make_engine, make_sessionmaker
-from app.core.errors import PROBLEM_JSON, Problem, install_error_handlers
+from app.core.errors import PROBLEM_JSON, NotFound, Problem, install_error_handlers, problem_response
 from app.core.logging import configure_logging
 from app.core.middleware import ContentLengthLimit, RequestContext
 from app.core.migrations import head_revision
 from app.core.ratelimit import make_limiter
 from app.core.runtime import database_url
 from app.core.settings import Settings, get_settings
-from app.identity.router import router as identity_router
-from app.ledger.router import router as ledger_router
-from app.merchants.router import router as merchants_router
-from app.notifications.router import router as notifications_router
-from app.tickets.router import router as tickets_router
-from app.volunteering.router import router as volunteering_router
 from app.wechat.client import WechatClient
 from app.wechat.fake import create_fake_app
 
@@ -65,6 +59,8 @@ def create_app(
         version="1",
         description="Community service centre: hotline tickets, bookings, time bank, merchant points.",
         lifespan=lifespan,
+        docs_url="/docs" if settings.serve_docs else None,
+        redoc_url="/redoc" if settings.serve_docs else None,
     )
     app.state.settings = settings
     app.state.sessionmaker = sessionmaker
@@ -81,15 +77,7 @@ def create_app(
     app.add_middleware(ContentLengthLimit, limit=settings.max_body_bytes)
     app.add_middleware(RequestContext)
 
-    for router in (
-        identity_router,
-        tickets_router,
-        ledger_router,
-        volunteering_router,
-        merchants_router,
-        bookings_router,
-        notifications_router,
-    ):
+    for router in domains.routers():
         app.include_router(router, prefix=API_PREFIX)
 
     if settings.wechat_fake and settings.linli_env == "dev":
@@ -117,7 +105,10 @@ def create_app(
         )
 
     @app.get("/metrics", tags=["health"], include_in_schema=False)
-    async def prometheus() -> Response:
+    async def prometheus(request: Request) -> Response:
+        if not metrics.allowed(request, settings.metrics_token):
+            # Not found, as if there were nothing here: no hint to the outside that metrics exist.
+            return problem_response(request, 404, "not_found", NotFound.message)
         body, content_type = metrics.render()
         return Response(body, media_type=content_type)
 

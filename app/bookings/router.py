@@ -28,11 +28,13 @@ from app.bookings.schemas import (
     StatsOut,
     SuspensionOut,
 )
+from app.core import exports
 from app.core.database import DB
-from app.core.idempotency import IdempotencyDep
 from app.core.pagination import Page, Pagination, page_of
+from app.core.text import Text
 from app.identity.deps import CurrentUser, Staff
 from app.models.bookings import BookableService, Booking, BookingStatus
+from app.platform.idempotency import IdempotencyDep
 
 router = APIRouter(tags=["bookings"])
 
@@ -46,7 +48,7 @@ async def list_services(
     db: DB,
     params: Pagination,
     community_id: uuid.UUID | None = None,
-    category: Annotated[str | None, Query(max_length=50)] = None,
+    category: Annotated[Text | None, Query(max_length=50)] = None,
     include_inactive: bool = False,
 ) -> Page[Any]:
     """Bookable services of your community (or of `community_id`), by name."""
@@ -118,7 +120,7 @@ async def day_schedule(
     db: DB,
     day: Annotated[date | None, Query(alias="date")] = None,
     service_id: uuid.UUID | None = None,
-    location: Annotated[str | None, Query(max_length=200)] = None,
+    location: Annotated[Text | None, Query(max_length=200)] = None,
 ) -> reports.DayScheduleView:
     """A day's slots with their attendees, per service and location (staff; default today)."""
     return await reports.day_schedule(db, who, day=day, service_id=service_id, location=location)
@@ -139,7 +141,7 @@ async def stats(
 @router.get(
     "/bookings/stats/export",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}, reports.XLSX_TYPE: {}}}},
+    responses=exports.openapi_content("csv", "xlsx"),
 )
 async def export_stats(
     who: Staff,
@@ -150,12 +152,10 @@ async def export_stats(
     service_id: uuid.UUID | None = None,
 ) -> Response:
     """The weekly statistics as CSV or XLSX (staff)."""
-    content, media_type, filename = await reports.export_stats(
+    export = await reports.export_stats(
         db, who, fmt=format, from_date=from_date, to_date=to_date, service_id=service_id
     )
-    return Response(
-        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
+    return await exports.response(export, format)
 
 
 @router.get("/bookings/suspension", response_model=SuspensionOut)

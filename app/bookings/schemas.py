@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.core.text import Text
 from app.models.bookings import Audience, BookingStatus, ProviderKind, SlotStatus
 
 
@@ -30,13 +31,13 @@ class ServiceIn(ServiceRules):
     community_id: uuid.UUID | None = Field(
         None, description="Defaults to the caller's (only) staff community"
     )
-    name: str = Field(min_length=1, max_length=100)
-    category: str = Field("", max_length=50)
-    description: str = Field("", max_length=5000)
+    name: Text = Field(min_length=1, max_length=100)
+    category: Text = Field("", max_length=50)
+    description: Text = Field("", max_length=5000)
     provider_kind: ProviderKind = ProviderKind.centre
-    provider_name: str = Field("", max_length=100)
+    provider_name: Text = Field("", max_length=100)
     merchant_id: uuid.UUID | None = None
-    location: str = Field("", max_length=200)
+    location: Text = Field("", max_length=200)
     audience: Audience = Audience.everyone
 
     @model_validator(mode="after")
@@ -47,11 +48,11 @@ class ServiceIn(ServiceRules):
 
 
 class ServicePatch(BaseModel):
-    name: str | None = Field(None, min_length=1, max_length=100)
-    category: str | None = Field(None, max_length=50)
-    description: str | None = Field(None, max_length=5000)
-    provider_name: str | None = Field(None, max_length=100)
-    location: str | None = Field(None, max_length=200)
+    name: Text | None = Field(None, min_length=1, max_length=100)
+    category: Text | None = Field(None, max_length=50)
+    description: Text | None = Field(None, max_length=5000)
+    provider_name: Text | None = Field(None, max_length=100)
+    location: Text | None = Field(None, max_length=200)
     audience: Audience | None = None
     points_price: int | None = Field(None, ge=0, le=100_000)
     opens_days_ahead: int | None = Field(None, ge=0, le=365)
@@ -170,7 +171,7 @@ class SlotsCreated(BaseModel):
 
 
 class SlotCancelIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=200)
+    reason: Text = Field(min_length=1, max_length=200)
 
 
 class BookingIn(BaseModel):
@@ -179,11 +180,11 @@ class BookingIn(BaseModel):
 
 
 class CancelIn(BaseModel):
-    reason: str | None = Field(None, max_length=200)
+    reason: Text | None = Field(None, max_length=200)
 
 
 class CheckInIn(BaseModel):
-    code: str = Field(min_length=4, max_length=16)
+    code: Text = Field(min_length=4, max_length=16)
 
 
 class BookingOut(BaseModel):

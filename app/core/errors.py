@@ -9,10 +9,13 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar, NamedTuple
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("linli.errors")
@@ -166,6 +169,17 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=response_headers)
 
 
+def internal_error_response(request: Request, request_id: str) -> JSONResponse:
+    """The answer to an exception nothing else handled: no internals, the request id to quote."""
+    return problem_response(
+        request,
+        500,
+        "internal_error",
+        _("服务器内部错误，请稍后再试", "Internal server error"),
+        extra={"request_id": request_id},
+    )
+
+
 _STATUS_CODES: dict[int, tuple[str, Msg]] = {
     400: ("bad_request", _("请求格式有误", "Bad request")),
     401: ("unauthorized", _("请先登录", "Authentication required")),
@@ -218,12 +232,112 @@ def install_error_handlers(app: FastAPI) -> None:
         code, title = _STATUS_CODES.get(exc.status_code, ("http_error", _("请求失败", "Request failed")))
         return problem_response(request, exc.status_code, code, title, headers=dict(exc.headers or {}))
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", extra={"path": request.url.path})
-        return problem_response(
-            request, 500, "internal_error", _("服务器内部错误，请稍后再试", "Internal server error")
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        outage = classify_database_error(exc)
+        if outage is None:
+            raise exc  # not the database's availability: the request middleware answers 500, once
+        log.warning(
+            "database unavailable",
+            extra={"path": request.url.path, "code": outage.code, "error": type(exc).__name__},
         )
+        return problem_response(
+            request,
+            outage.status,
+            outage.code,
+            outage.message,
+            headers={"Retry-After": str(outage.retry_after)},
+            extra={"retry_after": outage.retry_after},
+        )
+
+    # Unexpected exceptions are answered by app.core.middleware.RequestContext, not here: a handler for
+    # Exception runs in Starlette's ServerErrorMiddleware, which re-raises after answering, and the
+    # server then closes the keep-alive connection and logs the error a second time.
+    app.add_exception_handler(SQLAlchemyError, _database)
+    app.add_exception_handler(OSError, _database)
+    app.add_exception_handler(asyncpg.PostgresError, _database)
+    app.add_exception_handler(asyncpg.InterfaceError, _database)
+
+
+class Outage(NamedTuple):
+    status: int
+    code: str
+    message: Msg
+    retry_after: int
+
+
+DATABASE_UNAVAILABLE = Outage(
+    503,
+    "database_unavailable",
+    _("数据库暂时不可用，请稍后重试", "The database is temporarily unavailable, retry shortly"),
+    5,
+)
+DATABASE_BUSY = Outage(
+    503,
+    "database_busy",
+    _("系统繁忙，请稍后重试", "The database is busy, retry shortly"),
+    1,
+)
+
+# SQLSTATEs that say the database is away or overloaded (nothing the request could fix).
+_UNAVAILABLE_STATES = ("08", "53", "57P01", "57P02", "57P03", "25006", "58")
+# SQLSTATEs of contention that survived our own retries: the same request again will likely pass.
+_BUSY_STATES = ("40001", "40P01", "55P03", "57014")
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        item = todo.pop()
+        if item is None or any(item is s for s in seen) or len(seen) > 10:
+            continue
+        seen.append(item)
+        todo.extend([getattr(item, "orig", None), item.__cause__, item.__context__])
+    return seen
+
+
+def _raised_by_database_driver(exc: BaseException) -> bool:
+    tb = exc.__traceback__
+    while tb is not None:
+        module = str(tb.tb_frame.f_globals.get("__name__", ""))
+        if module.startswith(("asyncpg", "sqlalchemy", "psycopg")):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def classify_database_error(exc: BaseException) -> Outage | None:
+    """503 database_unavailable / database_busy for errors of the database's availability, else None.
+
+    Connection refused/reset, a pool timeout, a connection closed under us, too many connections, admin
+    or crash shutdown, a server starting up, a read-only (failed-over) server: unavailable, retry in 5 s.
+    A serialization failure, deadlock, lock timeout or statement timeout: busy, retry in 1 s.
+    """
+    busy = False
+    for item in _chain(exc):
+        state = str(getattr(item, "sqlstate", None) or getattr(item, "pgcode", None) or "")
+        if state:
+            if state.startswith(_BUSY_STATES):
+                busy = True
+                continue
+            if state.startswith(_UNAVAILABLE_STATES):
+                return DATABASE_UNAVAILABLE
+        if isinstance(item, sa_exc.DBAPIError) and item.connection_invalidated:
+            return DATABASE_UNAVAILABLE
+        if isinstance(item, sa_exc.TimeoutError):  # the pool had no connection to give
+            return DATABASE_UNAVAILABLE
+        if isinstance(item, OSError) and _raised_by_database_driver(item):
+            # refused, reset, timed out, or (embedded server stopped) its socket file is gone
+            return DATABASE_UNAVAILABLE
+        if isinstance(item, (asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError)):
+            return DATABASE_UNAVAILABLE
+        if isinstance(item, asyncpg.PostgresConnectionError | asyncpg.CannotConnectNowError):
+            return DATABASE_UNAVAILABLE
+        if type(item).__name__ in ("ConnectionDoesNotExistError", "InternalClientError") and (
+            "connection" in str(item).lower()
+        ):
+            return DATABASE_UNAVAILABLE
+    return DATABASE_BUSY if busy else None
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -1,4 +1,4 @@
-"""ASGI middleware: request id, access log and metrics; a hard cap on body size."""
+"""ASGI middleware: request id, access log, metrics and the last-resort 500; a hard cap on body size."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ import time
 import uuid
 
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.errors import internal_error_response
 from app.core.logging import request_id_var
 from app.core.metrics import LATENCY, REQUESTS
 
 log = logging.getLogger("linli.access")
+log_errors = logging.getLogger("linli.errors")
 
 
 class RequestContext:
@@ -29,16 +32,27 @@ class RequestContext:
         token = request_id_var.set(rid)
         started = time.perf_counter()
         status = 500
+        response_started = False
 
         async def send_wrapper(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status = message["status"]
+                response_started = True
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_wrapper)
+        except Exception:
+            if response_started:
+                # Half a response is out: only closing the connection tells the client; the server logs.
+                raise
+            # Answered here, not re-raised: an exception escaping to the server would make it close the
+            # keep-alive connection (a second, unrelated failure for the client) and log it again.
+            log_errors.exception("unhandled error", extra={"method": scope["method"], "path": scope["path"]})
+            response = internal_error_response(Request(scope), rid)
+            await response(scope, receive, send_wrapper)
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")

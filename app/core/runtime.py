@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from app.core.embedded import ensure_database, socket_url, start_embedded
+from app.core.embedded import EmbeddedServer, ensure_database, socket_url, start_embedded
 from app.core.settings import Settings
 
 log = logging.getLogger("linli.runtime")
 
-_server: Any = None
+_server: EmbeddedServer | None = None
 
 
 def database_url(settings: Settings) -> str:
@@ -26,3 +25,11 @@ def database_url(settings: Settings) -> str:
         ensure_database(_server)
         log.info("embedded postgres ready", extra={"data_dir": str(settings.linli_data_dir / "pg")})
     return socket_url(_server)
+
+
+def stop_embedded() -> None:
+    """Stop the embedded server if this process started it (no-op otherwise)."""
+    global _server
+    if _server is not None:
+        _server.stop()
+        _server = None

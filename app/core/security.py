@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import secrets
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from jose import JWTError, jwt
 from pwdlib import PasswordHash
@@ -16,20 +19,30 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from app.core import clock
 from app.core.settings import Settings
 
+T = TypeVar("T")
 ALGORITHM = "HS256"
 _hasher = PasswordHash((Argon2Hasher(),))
 # Verifying against this for unknown users keeps login timing the same whether or not a user exists.
 _DUMMY_HASH = _hasher.hash("linli-dummy-password")
 
 
+# Each argon2 run takes 64 MiB: a burst of 31 logins took the process to 551 MB (issue #18). Hashes
+# run on this small pool of their own, so at most HASH_WORKERS run at once and the rest wait their
+# turn (queued calls cost a few hundred bytes each; the login limits bound how many can queue).
+HASH_WORKERS = 2
+_hash_pool = ThreadPoolExecutor(max_workers=HASH_WORKERS, thread_name_prefix="argon2")
+
+
+async def _on_hash_pool(fn: Callable[..., T], *args: Any) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_hash_pool, fn, *args)
+
+
 async def hash_password(password: str) -> str:
-    return await asyncio.to_thread(_hasher.hash, password)
+    return await _on_hash_pool(_hasher.hash, password)
 
 
 async def verify_password(password: str, password_hash: str | None) -> bool:
-    return await asyncio.to_thread(_hasher.verify, password, password_hash or _DUMMY_HASH) and bool(
-        password_hash
-    )
+    return await _on_hash_pool(_hasher.verify, password, password_hash or _DUMMY_HASH) and bool(password_hash)
 
 
 def create_access_token(settings: Settings, user_id: uuid.UUID) -> tuple[str, int]:
@@ -80,3 +93,12 @@ def new_secret_token(nbytes: int = 32) -> str:
 def sha256_hex(value: str | bytes) -> str:
     data = value.encode() if isinstance(value, str) else value
     return hashlib.sha256(data).hexdigest()
+
+
+def derive_key(secret: str, purpose: str) -> bytes:
+    """A key for one purpose, derived from the deployment secret (HKDF-Expand, RFC 5869, one block).
+
+    The secret is already high-entropy, so it serves as the pseudo-random key; every purpose gets an
+    independent key, and none of them is the JWT signing key.
+    """
+    return hmac.new(secret.encode(), f"linli/{purpose}/v1".encode() + b"\x01", hashlib.sha256).digest()

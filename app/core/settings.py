@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+MIN_JWT_SECRET_BYTES = 32
 
 
 class Settings(BaseSettings):
@@ -37,6 +38,13 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     login_attempts_per_window: int = 5
     login_window_seconds: int = 300
+    # Password attempts from one client address per login window, whatever the usernames.
+    login_attempts_per_address: int = 30
+
+    # /metrics: with a token, only `Authorization: Bearer <token>`; without, only private addresses.
+    metrics_token: str | None = None
+    # /docs and /redoc: default on in dev, off in prod.
+    docs_enabled: bool | None = None
 
     idempotency_ttl_hours: int = 48
     max_body_bytes: int = 12 * 1024 * 1024
@@ -68,7 +76,16 @@ class Settings(BaseSettings):
                 )
             if self.wechat_fake:
                 raise ValueError("LINLI_ENV=prod refuses to start with WECHAT_FAKE=1")
+            if len((self.jwt_secret or "").encode()) < MIN_JWT_SECRET_BYTES:
+                raise ValueError(
+                    f"LINLI_ENV=prod refuses a JWT_SECRET shorter than {MIN_JWT_SECRET_BYTES} bytes"
+                    " (HS256 needs at least 256 bits; e.g. `openssl rand -base64 48`)"
+                )
         return self
+
+    @property
+    def serve_docs(self) -> bool:
+        return self.docs_enabled if self.docs_enabled is not None else self.linli_env == "dev"
 
     def resolved_jwt_secret(self) -> str:
         """The signing secret; in dev mode one is generated once and kept in the data directory."""

@@ -5,18 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import JSONResponse
-from fastapi.security import OAuth2PasswordRequestForm
 
 from app.core.database import DB
-from app.core.idempotency import IdempotencyDep
 from app.core.pagination import Page, Pagination
 from app.core.ratelimit import Limiter
 from app.core.settings import Settings
+from app.core.text import Text
 from app.identity import service
 from app.identity.deps import Admin, CurrentUser, Staff
 from app.identity.schemas import (
+    EligibilityIn,
     InvitationIn,
     InvitationOut,
     MePatch,
@@ -32,6 +32,7 @@ from app.identity.schemas import (
     WechatLoginIn,
 )
 from app.models.identity import OrgKind, OrgUnit
+from app.platform.idempotency import IdempotencyDep
 from app.wechat.client import WechatClient
 
 router = APIRouter()
@@ -63,10 +64,20 @@ async def wechat_login(body: WechatLoginIn, db: DB, settings: SettingsDep, wecha
 
 @router.post("/auth/token", response_model=TokenOut, tags=["auth"])
 async def password_login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DB, settings: SettingsDep, limiter: LimiterDep
+    request: Request,
+    username: Annotated[Text, Form(min_length=1, max_length=64)],
+    password: Annotated[str, Form(min_length=1, max_length=256)],
+    db: DB,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
+    scope: Annotated[str, Form(max_length=200)] = "",
 ) -> TokenOut:
     """OAuth2 password flow for staff and admin desk accounts."""
-    return await service.password_login(db, settings, limiter, form.username, form.password)
+    # Fields spelled out (not OAuth2PasswordRequestForm) so a username is capped at 64 characters and
+    # cleaned: a 1 MB username was one limiter entry each, and NUL reached PostgreSQL as a 500.
+    address = request.client.host if request.client else None
+    return await service.password_login(db, settings, limiter, username, password, address)
 
 
 @router.post("/auth/refresh", response_model=TokenOut, tags=["auth"])
@@ -142,10 +153,16 @@ async def create_invitation(
 
 @router.post("/invitations/{code}/accept", response_model=UserOut, tags=["org"])
 async def accept_invitation(
-    code: Annotated[str, Path(min_length=4, max_length=32)], who: CurrentUser, db: DB, limiter: LimiterDep
+    code: Annotated[Text, Path(min_length=4, max_length=32)], who: CurrentUser, db: DB, limiter: LimiterDep
 ) -> UserOut:
     """Accept an invitation: the role binds to your WeChat identity."""
     return await service.accept_invitation(db, limiter, who, code)
+
+
+@router.put("/users/{user_id}/eligibility", response_model=UserOut, tags=["org"])
+async def verify_eligibility(user_id: uuid.UUID, body: EligibilityIn, who: Staff, db: DB) -> UserOut:
+    """Record a birth date or subsidy flag checked at the desk (staff; audited; not your own)."""
+    return await service.verify_eligibility(db, who, user_id, body)
 
 
 @router.post("/users", response_model=UserOut, status_code=201, tags=["org"])

@@ -8,17 +8,19 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from app.core.text import Clean, limits
 from app.models.identity import OrgKind, Role
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-UnitName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-WechatCode = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+Name = Annotated[str, limits(1, 50), Clean]
+UnitName = Annotated[str, limits(1, 100), Clean]
+WechatCode = Annotated[str, StringConstraints(min_length=1, max_length=128), Clean]
 
 
 class RoleOut(BaseModel):
     role: Role
     org_unit_id: uuid.UUID
     merchant_id: uuid.UUID | None = None
+    building_id: uuid.UUID | None = None
 
 
 class UserOut(BaseModel):
@@ -29,7 +31,18 @@ class UserOut(BaseModel):
     roles: list[RoleOut]
     username: str | None = None
     birth_date: date | None = None
+    birth_date_verified: bool = Field(
+        False, description="Staff checked the birth date at the desk; only then it counts for age rules"
+    )
     subsidy_eligible: bool = False
+
+
+class EligibilityIn(BaseModel):
+    """What staff checked at the desk (ID card seen, not stored): the birth date, the subsidy flag."""
+
+    model_config = ConfigDict(extra="forbid")
+    birth_date: date | None = Field(None, description="The verified birth date")
+    subsidy_eligible: bool | None = Field(None, description="Eligible for the mutual-aid subsidy")
 
 
 class TokenOut(BaseModel):
@@ -52,7 +65,7 @@ class PhoneIn(BaseModel):
 
 class RefreshIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=200), Clean]
 
 
 class OkOut(BaseModel):
@@ -75,6 +88,8 @@ class OrgUnitOut(BaseModel):
     community_id: uuid.UUID | None
     fen_per_point: int
     donations_enabled: bool
+    subsidy_minutes_per_month: int
+    subsidy_minutes_per_elder_month: int
 
 
 class OrgUnitIn(BaseModel):
@@ -89,6 +104,12 @@ class OrgUnitPatch(BaseModel):
     name: UnitName | None = None
     fen_per_point: Annotated[int, Field(ge=0, le=100_000)] | None = None
     donations_enabled: bool | None = None
+    subsidy_minutes_per_month: Annotated[int, Field(ge=0, le=1_000_000)] | None = Field(
+        None, description="Time-bank minutes the community subsidy may pay per month in all"
+    )
+    subsidy_minutes_per_elder_month: Annotated[int, Field(ge=0, le=100_000)] | None = Field(
+        None, description="… and to any one elder's requests per month"
+    )
 
 
 class InvitationIn(BaseModel):
@@ -96,6 +117,7 @@ class InvitationIn(BaseModel):
     role: Role
     org_unit_id: uuid.UUID | None = None
     merchant_id: uuid.UUID | None = None
+    building_id: uuid.UUID | None = Field(None, description="For building_lead (楼栋长): the building")
 
 
 class InvitationOut(BaseModel):
@@ -104,6 +126,7 @@ class InvitationOut(BaseModel):
     role: Role
     org_unit_id: uuid.UUID
     merchant_id: uuid.UUID | None = None
+    building_id: uuid.UUID | None = None
 
 
 class RoleIn(BaseModel):

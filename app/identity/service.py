@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import literal, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit, clock
-from app.core.errors import Forbidden, NotFound, RateLimited, ValidationFailed, _
+from app.core import clock
+from app.core.errors import Forbidden, NotFound, ValidationFailed, _
 from app.core.pagination import Page, PageParams, page_of
 from app.core.privacy import mask_phone
-from app.core.ratelimit import Limiter
+from app.core.ratelimit import Limiter, attempt
 from app.core.security import (
     create_access_token,
     hash_password,
@@ -23,9 +23,11 @@ from app.core.security import (
     verify_password,
 )
 from app.core.settings import Settings
+from app.grid import service as grid_service
 from app.identity import errors
-from app.identity.deps import Principal, load_principal
+from app.identity.principal import Principal, load_principal
 from app.identity.schemas import (
+    EligibilityIn,
     InvitationIn,
     InvitationOut,
     MePatch,
@@ -38,6 +40,7 @@ from app.identity.schemas import (
 )
 from app.models.identity import Invitation, OrgKind, OrgUnit, RefreshToken, Role, RoleGrant, User
 from app.models.merchants import Merchant
+from app.platform import audit
 from app.wechat.client import WechatClient
 
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
@@ -54,13 +57,27 @@ def user_out(principal: Principal, *, reveal_phone: bool = True) -> UserOut:
         phone=user.phone if reveal_phone else mask_phone(user.phone),
         community_id=user.community_id,
         roles=[
-            RoleOut(role=g.role, org_unit_id=g.org_unit_id, merchant_id=g.merchant_id)
+            RoleOut(
+                role=g.role, org_unit_id=g.org_unit_id, merchant_id=g.merchant_id, building_id=g.building_id
+            )
             for g in principal.grants
         ],
         username=user.username,
         birth_date=user.birth_date,
+        birth_date_verified=user.birth_date_verified_at is not None,
         subsidy_eligible=user.subsidy_eligible,
     )
+
+
+def verified_age(user: User, day: date) -> int | None:
+    """The user's age on `day` from a staff-verified birth date; None when there is none.
+
+    A self-declared birth date (PATCH /me) never counts for a rule that costs the community.
+    """
+    birth = user.birth_date
+    if birth is None or user.birth_date_verified_at is None:
+        return None
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 async def get_user(db: AsyncSession, user_id: uuid.UUID) -> User:
@@ -73,6 +90,68 @@ async def get_user(db: AsyncSession, user_id: uuid.UUID) -> User:
 async def community_of_unit(db: AsyncSession, org_unit_id: uuid.UUID) -> uuid.UUID | None:
     unit = await db.get(OrgUnit, org_unit_id)
     return unit.community_id if unit else None
+
+
+# ---------------------------------------------------------------- who works where (other domains ask here)
+
+
+async def staff_of(db: AsyncSession, community_id: uuid.UUID) -> list[uuid.UUID]:
+    """Users holding a staff grant at the community (not the admins above it), each once."""
+    rows = await db.execute(
+        select(RoleGrant.user_id)
+        .where(RoleGrant.role == Role.staff, RoleGrant.org_unit_id == community_id)
+        .distinct()
+    )
+    return list(rows.scalars())
+
+
+async def handlers_of(db: AsyncSession, org_unit_id: uuid.UUID) -> list[uuid.UUID]:
+    """Users holding a handler grant at the department or grid, each once."""
+    rows = await db.execute(
+        select(RoleGrant.user_id)
+        .where(RoleGrant.role == Role.handler, RoleGrant.org_unit_id == org_unit_id)
+        .distinct()
+    )
+    return list(rows.scalars())
+
+
+async def handler_units_in(db: AsyncSession, user_id: uuid.UUID, community_id: uuid.UUID) -> list[uuid.UUID]:
+    """The departments and grids of `community_id` where `user_id` holds a handler grant."""
+    rows = await db.execute(
+        select(RoleGrant.org_unit_id)
+        .join(OrgUnit, OrgUnit.id == RoleGrant.org_unit_id)
+        .where(
+            RoleGrant.user_id == user_id, RoleGrant.role == Role.handler, OrgUnit.community_id == community_id
+        )
+    )
+    return list(rows.scalars())
+
+
+async def admins_above(db: AsyncSession, org_unit_id: uuid.UUID) -> list[uuid.UUID]:
+    """Users holding an admin grant at any unit above `org_unit_id` (its street, district …), each once."""
+    ancestors: list[uuid.UUID] = []
+    unit = await db.get(OrgUnit, org_unit_id)
+    while unit is not None and unit.parent_id is not None and unit.parent_id not in ancestors:
+        ancestors.append(unit.parent_id)
+        unit = await db.get(OrgUnit, unit.parent_id)
+    if not ancestors:
+        return []
+    rows = await db.execute(
+        select(RoleGrant.user_id)
+        .where(RoleGrant.role == Role.admin, RoleGrant.org_unit_id.in_(ancestors))
+        .distinct()
+    )
+    return list(rows.scalars())
+
+
+async def merchant_staff_of(db: AsyncSession, merchant_id: uuid.UUID) -> list[uuid.UUID]:
+    """Users working at the merchant (merchant grants), each once."""
+    rows = await db.execute(
+        select(RoleGrant.user_id)
+        .where(RoleGrant.role == Role.merchant, RoleGrant.merchant_id == merchant_id)
+        .distinct()
+    )
+    return list(rows.scalars())
 
 
 # ---------------------------------------------------------------- tokens
@@ -118,21 +197,37 @@ def _login_key(username: str) -> str:
 
 
 async def password_login(
-    db: AsyncSession, settings: Settings, limiter: Limiter, username: str, password: str
+    db: AsyncSession,
+    settings: Settings,
+    limiter: Limiter,
+    username: str,
+    password: str,
+    client_address: str | None = None,
 ) -> TokenOut:
-    """OAuth2 password flow for desk accounts; repeated failures lock the username for a while."""
-    key = _login_key(username)
-    wait = await limiter.blocked(key, settings.login_attempts_per_window, settings.login_window_seconds)
-    if wait is not None:
-        raise RateLimited(
-            wait, _("密码错误次数过多，请稍后再试", "Too many failed attempts; try again later")
+    """OAuth2 password flow for desk accounts; repeated failures lock the username for a while.
+
+    Count first, then verify: the attempt is counted (per username, and per client address) before
+    argon2 runs, so parallel guesses cannot all slip past a check made before any failure counted.
+    A successful login gives its counts back.
+    """
+    checks = [(_login_key(username), settings.login_attempts_per_window, settings.login_window_seconds)]
+    if client_address:
+        checks.append(
+            (
+                f"login-addr:{client_address}",
+                settings.login_attempts_per_address,
+                settings.login_window_seconds,
+            )
         )
+    await attempt(
+        limiter, checks, _("密码错误次数过多，请稍后再试", "Too many failed attempts; try again later")
+    )
     user = (await db.execute(select(User).where(User.username == username.strip()))).scalar_one_or_none()
     ok = await verify_password(password, user.password_hash if user else None)
     if not ok or user is None or not user.is_active:
-        await limiter.hit(key, settings.login_attempts_per_window, settings.login_window_seconds)
         raise errors.BadCredentials()
-    await limiter.reset(key)
+    for key, _limit, _window in checks:
+        await limiter.undo(key)
     return await _issue_tokens(db, settings, user)
 
 
@@ -183,13 +278,50 @@ async def bind_phone(db: AsyncSession, wechat: WechatClient, who: Principal, cod
 # ---------------------------------------------------------------- me
 
 
+def _check_birth_date(birth: date) -> None:
+    if birth > clock.local_now().date() or birth.year < 1900:
+        raise ValidationFailed(_("出生日期不合理", "The birth date is not plausible"))
+
+
+async def verify_eligibility(
+    db: AsyncSession, who: Principal, user_id: uuid.UUID, body: EligibilityIn
+) -> UserOut:
+    """Staff record what they checked at the desk: the birth date and/or the subsidy flag (audited)."""
+    user = await db.get(User, user_id)
+    if user is None or not who.is_staff_of(user.community_id):
+        raise NotFound()
+    if user.id == who.id:
+        raise Forbidden(_("不能核验自己的资格", "You cannot verify your own eligibility"))
+    if body.birth_date is not None:
+        _check_birth_date(body.birth_date)
+        user.birth_date = body.birth_date
+        user.birth_date_verified_at = clock.now()
+        user.birth_date_verified_by = who.id
+    if body.subsidy_eligible is not None:
+        user.subsidy_eligible = body.subsidy_eligible
+    await audit.record(
+        db,
+        actor_id=who.id,
+        action="user.eligibility_verified",
+        target_type="user",
+        target_id=user.id,
+        community_id=user.community_id,
+        **body.model_dump(exclude_none=True, mode="json"),
+    )
+    await db.flush()
+    return user_out(await load_principal(db, user))
+
+
 async def update_me(db: AsyncSession, who: Principal, body: MePatch) -> UserOut:
     if body.name is not None:
         who.user.name = body.name
     if body.birth_date is not None:
-        if body.birth_date > clock.local_now().date() or body.birth_date.year < 1900:
-            raise ValidationFailed(_("出生日期不合理", "The birth date is not plausible"))
-        who.user.birth_date = body.birth_date
+        _check_birth_date(body.birth_date)
+        if body.birth_date != who.user.birth_date:
+            # A changed birth date is self-declared again until staff check it.
+            who.user.birth_date = body.birth_date
+            who.user.birth_date_verified_at = None
+            who.user.birth_date_verified_by = None
     if body.community_id is not None:
         unit = await db.get(OrgUnit, body.community_id)
         if unit is None or unit.kind is not OrgKind.community:
@@ -224,15 +356,10 @@ async def list_org_units(
         query = query.where(OrgUnit.kind == kind)
     if parent_id is not None:
         query = query.where(OrgUnit.parent_id == parent_id)
-    position = params.position()
+    position = params.after(str, uuid.UUID)
     if position:
-        try:
-            query = query.where(
-                tuple_(OrgUnit.name, OrgUnit.id)
-                > tuple_(literal(str(position[0])), literal(uuid.UUID(str(position[1]))))
-            )
-        except (ValueError, IndexError) as exc:
-            raise ValidationFailed(_("分页游标无效", "The cursor is invalid")) from exc
+        name, last_id = position
+        query = query.where(tuple_(OrgUnit.name, OrgUnit.id) > tuple_(literal(name), literal(last_id)))
     rows = list((await db.execute(query)).scalars())
     return page_of(rows, params, lambda u: [u.name, str(u.id)])
 
@@ -331,6 +458,8 @@ async def _target_of_grant(
         Role.staff: {OrgKind.community},
         Role.merchant: {OrgKind.community},
         Role.admin: {OrgKind.street, OrgKind.community},
+        Role.building_lead: {OrgKind.grid},
+        Role.agent: {OrgKind.community, OrgKind.grid},
     }[role]
     if unit.kind not in allowed_kinds:
         raise errors.BadOrgUnit(
@@ -351,13 +480,23 @@ def _new_invitation_code() -> str:
 async def create_invitation(
     db: AsyncSession, settings: Settings, who: Principal, body: InvitationIn
 ) -> InvitationOut:
-    unit, merchant_id = await _target_of_grant(db, who, body.role, body.org_unit_id, body.merchant_id)
+    org_unit_id, building_id = body.org_unit_id, None
+    if body.role is Role.building_lead:
+        # 楼栋长: held at the building's grid, naming the building; the grid domain scopes the building.
+        if body.building_id is None:
+            raise ValidationFailed(_("楼栋长邀请需指定楼栋", "A building_lead invitation needs building_id"))
+        building = await grid_service.get_building(db, who, body.building_id)
+        org_unit_id, building_id = building.grid_id, building.id
+    elif body.building_id is not None:
+        raise ValidationFailed(_("只有楼栋长角色可指定楼栋", "Only the building_lead role takes building_id"))
+    unit, merchant_id = await _target_of_grant(db, who, body.role, org_unit_id, body.merchant_id)
     code = _new_invitation_code()
     invitation = Invitation(
         code_hash=sha256_hex(code),
         role=body.role,
         org_unit_id=unit.id,
         merchant_id=merchant_id,
+        building_id=building_id,
         created_by=who.id,
         expires_at=clock.now() + timedelta(days=settings.invitation_days),
     )
@@ -378,14 +517,15 @@ async def create_invitation(
         role=invitation.role,
         org_unit_id=unit.id,
         merchant_id=merchant_id,
+        building_id=building_id,
     )
 
 
 async def accept_invitation(db: AsyncSession, limiter: Limiter, who: Principal, code: str) -> UserOut:
     # Codes are 10 characters of 32 symbols (~10^15); 10 wrong tries per 10 minutes makes guessing hopeless.
-    wait = await limiter.blocked(f"invite:{who.id}", 10, 600)
-    if wait is not None:
-        raise RateLimited(wait)
+    # Counted first; a code that exists (even used or expired) was not a guess and is given back.
+    key = f"invite:{who.id}"
+    await attempt(limiter, [(key, 10, 600)])
     invitation = (
         await db.execute(
             select(Invitation)
@@ -394,8 +534,8 @@ async def accept_invitation(db: AsyncSession, limiter: Limiter, who: Principal, 
         )
     ).scalar_one_or_none()
     if invitation is None:
-        await limiter.hit(f"invite:{who.id}", 10, 600)
         raise errors.InvitationNotFound()
+    await limiter.undo(key)
     if invitation.accepted_at is not None:
         raise errors.InvitationUsed()
     if invitation.expires_at <= clock.now():
@@ -411,6 +551,9 @@ async def accept_invitation(db: AsyncSession, limiter: Limiter, who: Principal, 
                 RoleGrant.merchant_id.is_(None)
                 if invitation.merchant_id is None
                 else RoleGrant.merchant_id == invitation.merchant_id,
+                RoleGrant.building_id.is_(None)
+                if invitation.building_id is None
+                else RoleGrant.building_id == invitation.building_id,
             )
         )
     ).first()
@@ -421,6 +564,7 @@ async def accept_invitation(db: AsyncSession, limiter: Limiter, who: Principal, 
                 role=invitation.role,
                 org_unit_id=invitation.org_unit_id,
                 merchant_id=invitation.merchant_id,
+                building_id=invitation.building_id,
                 granted_by=invitation.created_by,
             )
         )
@@ -439,6 +583,8 @@ async def accept_invitation(db: AsyncSession, limiter: Limiter, who: Principal, 
 
 async def create_desk_user(db: AsyncSession, who: Principal, body: UserIn) -> UserOut:
     """A username/password account for staff at a desk (admin only)."""
+    if any(r.role is Role.building_lead for r in body.roles):
+        raise ValidationFailed(_("楼栋长由邀请产生", "Building leads are made by invitation"))
     targets = [await _target_of_grant(db, who, r.role, r.org_unit_id, r.merchant_id) for r in body.roles]
     taken = (await db.execute(select(User.id).where(User.username == body.username))).first()
     if taken is not None:

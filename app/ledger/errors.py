@@ -90,3 +90,11 @@ class RecipientNotFound(NotFound):
 class NoCommunity(Conflict):
     code = "no_community"
     message = _("请先加入社区", "Join a community first")
+
+
+class SelfGrant(Forbidden):
+    code = "self_grant"
+    message = _(
+        "不能给自己发放积分或时长，请由其他工作人员发放",
+        "You cannot grant to yourself; ask another staff member",
+    )

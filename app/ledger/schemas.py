@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.core.text import Text
 from app.models.ledger import Asset, TransferKind
 
 
@@ -76,11 +77,11 @@ class GrantIn(BaseModel):
     user_id: uuid.UUID
     asset: Asset
     amount: int = Field(gt=0, le=MAX_AMOUNT, description="Points, or minutes for hours")
-    reason: str = Field(min_length=1, max_length=200)
+    reason: Text = Field(min_length=1, max_length=200)
 
 
 class DonationIn(BaseModel):
     to_user_id: uuid.UUID
     asset: Asset
     amount: int = Field(gt=0, le=MAX_AMOUNT, description="Points, or minutes for hours")
-    memo: str | None = Field(default=None, max_length=200)
+    memo: Text | None = Field(default=None, max_length=200)

@@ -14,10 +14,14 @@ class MerchantRules(BaseSettings):
     code_seconds: int = 90
     # Merchant staff may refund their own redemptions within this window; community staff at any time.
     refund_window_hours: int = 24
-    # Failed code attempts (invalid, expired, used) allowed per window before the till is locked out.
+    # Wrong codes (matching no code at all) allowed per window before the till is locked out.
     failures_per_staff: int = 10
     failures_per_merchant: int = 30
     failure_window_seconds: int = 600
+    # Redemptions of more points than this wait for the resident to confirm on their phone (issue #18).
+    confirm_above_points: int = 500
+    # How long the resident has to confirm.
+    confirm_seconds: int = 300
 
 
 @lru_cache

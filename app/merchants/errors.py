@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed, _
+from app.core.errors import Conflict, DomainError, Forbidden, InvalidTransition, NotFound, ValidationFailed, _
 
 
 class MerchantNotFound(NotFound):
@@ -135,3 +135,23 @@ class SettlementStale(Conflict):
         "草稿生成后有新的退还，商户余额已少于结算净额；请作废草稿后重新生成",
         "A refund since this draft leaves the merchant short of its net; discard and regenerate it",
     )
+
+
+class ConfirmationRequired(DomainError):
+    """Not a failure: 202, the resident must confirm on their phone. extra: pending_id, points, expires_at.
+    The pending redemption and the spent code are kept (committed)."""
+
+    status = 202
+    code = "confirmation_required"
+    commit_anyway = True
+    message = _("金额较大，请居民在手机上确认", "A large amount: the resident must confirm it on their phone")
+
+
+class PendingDecided(Conflict):
+    code = "already_decided"
+    message = _("该核销已确认或已拒绝", "This redemption was already confirmed or declined")
+
+
+class PendingExpired(Conflict):
+    code = "confirmation_expired"
+    message = _("确认已超时，请商户重新扫码", "Too late to confirm; ask the merchant to scan a new code")

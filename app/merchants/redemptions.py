@@ -7,26 +7,27 @@ redemption code or redemption row → offer row → ledger accounts (the ledger 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit, clock
-from app.core.errors import DomainError, RateLimited, ValidationFailed, _
+from app.core import clock
+from app.core.errors import _
 from app.core.pagination import Page, PageParams, page_of
 from app.core.privacy import mask_name, mask_phone
-from app.core.ratelimit import Limiter
+from app.core.ratelimit import Limiter, attempt
 from app.core.security import sha256_hex
 from app.identity import service as identity
-from app.identity.deps import Principal
+from app.identity.principal import Principal
 from app.ledger import service as ledger
 from app.ledger.errors import InsufficientBalance
 from app.merchants import errors
 from app.merchants.config import rules
 from app.merchants.schemas import (
     MaskedResident,
+    PendingRedemptionOut,
     RedeemIn,
     RedemptionFilter,
     RedemptionOut,
@@ -38,8 +39,17 @@ from app.merchants.schemas import (
 from app.merchants.service import offer_available
 from app.models.identity import User
 from app.models.ledger import Asset, TransferKind
-from app.models.merchants import Merchant, Offer, Redemption, RedemptionCode, RedemptionStatus, Refund
+from app.models.merchants import (
+    Merchant,
+    Offer,
+    PendingRedemption,
+    Redemption,
+    RedemptionCode,
+    RedemptionStatus,
+    Refund,
+)
 from app.notifications.service import notify
+from app.platform import audit
 
 # ---------------------------------------------------------------- shapes
 
@@ -81,21 +91,38 @@ def _failure_keys(who: Principal, merchant_id: uuid.UUID) -> list[tuple[str, int
     ]
 
 
-async def _refuse_if_locked_out(limiter: Limiter, who: Principal, merchant_id: uuid.UUID) -> None:
+async def _count_attempt(limiter: Limiter, who: Principal, merchant_id: uuid.UUID) -> None:
+    """Count the attempt first (429 when the till is locked out); `_not_a_guess` gives it back."""
     window = rules().failure_window_seconds
-    for key, limit in _failure_keys(who, merchant_id):
-        wait = await limiter.blocked(key, limit, window)
-        if wait is not None:
-            raise RateLimited(
-                wait,
-                _("核销码错误次数过多，请稍后再试", "Too many wrong codes at this till; try again later"),
-            )
+    await attempt(
+        limiter,
+        [(key, limit, window) for key, limit in _failure_keys(who, merchant_id)],
+        _("核销码错误次数过多，请稍后再试", "Too many wrong codes at this till; try again later"),
+    )
 
 
-async def _count_failure(limiter: Limiter, who: Principal, merchant_id: uuid.UUID) -> None:
-    window = rules().failure_window_seconds
-    for key, limit in _failure_keys(who, merchant_id):
-        await limiter.hit(key, limit, window)
+async def _not_a_guess(limiter: Limiter, who: Principal, merchant_id: uuid.UUID) -> None:
+    for key, _limit in _failure_keys(who, merchant_id):
+        await limiter.undo(key)
+
+
+async def lift_lockout(db: AsyncSession, who: Principal, limiter: Limiter, merchant_id: uuid.UUID) -> None:
+    """Community staff clear a till's lock-out (the merchant's and each of its staff's counts); audited."""
+    merchant = await db.get(Merchant, merchant_id)
+    if merchant is None or not who.is_staff_of(merchant.community_id):
+        raise errors.MerchantNotFound()
+    staff_ids = await identity.merchant_staff_of(db, merchant.id)
+    await limiter.reset(f"redeem-fail:merchant:{merchant.id}")
+    for staff_id in set(staff_ids):
+        await limiter.reset(f"redeem-fail:staff:{staff_id}")
+    await audit.record(
+        db,
+        actor_id=who.id,
+        action="merchant.lockout_lifted",
+        target_type="merchant",
+        target_id=merchant.id,
+        community_id=merchant.community_id,
+    )
 
 
 async def till_merchant(db: AsyncSession, who: Principal, merchant_id: uuid.UUID | None) -> Merchant:
@@ -114,11 +141,16 @@ async def till_merchant(db: AsyncSession, who: Principal, merchant_id: uuid.UUID
 
 
 async def redeem(db: AsyncSession, who: Principal, limiter: Limiter, body: RedeemIn) -> RedemptionOut:
-    """Consume the resident's code and move the points resident → merchant, all in this transaction."""
+    """Consume the resident's code and move the points resident → merchant, all in this transaction.
+
+    Above `confirm_above_points` nothing moves yet: the code is spent, a pending redemption waits for
+    the resident to confirm it on their phone, and the till gets 202 `confirmation_required`.
+    """
     merchant = await till_merchant(db, who, body.merchant_id)
-    await _refuse_if_locked_out(limiter, who, merchant.id)
     if not merchant.active:
         raise errors.MerchantInactive()
+    # Count first, then look the code up: parallel guesses cannot outrun the lock-out.
+    await _count_attempt(limiter, who, merchant.id)
     now = clock.now()
     code = (
         await db.execute(
@@ -128,16 +160,15 @@ async def redeem(db: AsyncSession, who: Principal, limiter: Limiter, body: Redee
             .execution_options(populate_existing=True)
         )
     ).scalar_one_or_none()
-    failure: DomainError | None = None
     if code is None:
-        failure = errors.CodeInvalid()
-    elif code.used_at is not None:
-        failure = errors.CodeUsed()
-    elif code.expires_at <= now:
-        failure = errors.CodeExpired()
-    if failure is not None or code is None:
-        await _count_failure(limiter, who, merchant.id)
-        raise failure or errors.CodeInvalid()
+        raise errors.CodeInvalid()  # matches nothing: a guess, and it stays counted
+    # A code that exists was not guessed: a used one scanned twice, or a queue of expired ones,
+    # must not lock the till (issue #18).
+    await _not_a_guess(limiter, who, merchant.id)
+    if code.used_at is not None:
+        raise errors.CodeUsed()
+    if code.expires_at <= now:
+        raise errors.CodeExpired()
     resident = await identity.get_user(db, code.user_id)
     if resident.community_id != merchant.community_id:
         # Points are issued and settled per community; a code from elsewhere is not valid here.
@@ -145,42 +176,96 @@ async def redeem(db: AsyncSession, who: Principal, limiter: Limiter, body: Redee
             _("该居民不属于本商户所在社区，不能在此核销", "This resident belongs to another community")
         )
 
-    offer: Offer | None = None
     points = body.points
     if body.offer_id is not None:
-        offer = (
-            await db.execute(
-                select(Offer)
-                .where(Offer.id == body.offer_id, Offer.merchant_id == merchant.id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-        ).scalar_one_or_none()
-        if offer is None or not offer_available(offer, now):
-            raise errors.OfferUnavailable()
-        if offer.per_resident_limit is not None:
-            taken = (
-                await db.execute(
-                    select(func.count())
-                    .select_from(Redemption)
-                    .where(
-                        Redemption.offer_id == offer.id,
-                        Redemption.resident_id == resident.id,
-                        Redemption.status != RedemptionStatus.refunded,
-                    )
-                )
-            ).scalar_one()
-            if taken >= offer.per_resident_limit:
-                raise errors.LimitReached()
-        if offer.stock is not None:
-            offer.stock -= 1
+        offer = await _offer_for(db, merchant, resident.id, body.offer_id, now, reserve=False)
         points = offer.points
     assert points is not None
+    if points > rules().confirm_above_points:
+        code.used_at = now
+        pending = PendingRedemption(
+            merchant_id=merchant.id,
+            community_id=merchant.community_id,
+            resident_id=resident.id,
+            staff_id=who.id,
+            offer_id=body.offer_id,
+            points=points,
+            created_at=now,
+            expires_at=now + timedelta(seconds=rules().confirm_seconds),
+        )
+        db.add(pending)
+        await db.flush()
+        await notify(
+            db,
+            user_id=resident.id,
+            kind="redemption.confirm",
+            title="请确认积分核销",
+            body=f"{merchant.name}请求使用 {points} 积分，请在手机上确认。",
+            link=f"/redemptions/pending/{pending.id}",
+            data={"pending_id": str(pending.id), "points": points, "merchant_id": str(merchant.id)},
+        )
+        raise errors.ConfirmationRequired(
+            pending_id=str(pending.id), points=points, expires_at=pending.expires_at.isoformat()
+        )
+    return await _complete(db, merchant, resident, who.id, body.offer_id, points, now, code)
 
+
+async def _offer_for(
+    db: AsyncSession,
+    merchant: Merchant,
+    resident_id: uuid.UUID,
+    offer_id: uuid.UUID,
+    now: datetime,
+    *,
+    reserve: bool,
+) -> Offer:
+    offer = (
+        await db.execute(
+            select(Offer)
+            .where(Offer.id == offer_id, Offer.merchant_id == merchant.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    if offer is None or not offer_available(offer, now):
+        raise errors.OfferUnavailable()
+    if offer.per_resident_limit is not None:
+        taken = (
+            await db.execute(
+                select(func.count())
+                .select_from(Redemption)
+                .where(
+                    Redemption.offer_id == offer.id,
+                    Redemption.resident_id == resident_id,
+                    Redemption.status != RedemptionStatus.refunded,
+                )
+            )
+        ).scalar_one()
+        if taken >= offer.per_resident_limit:
+            raise errors.LimitReached()
+    if reserve and offer.stock is not None:
+        offer.stock -= 1
+    return offer
+
+
+async def _complete(
+    db: AsyncSession,
+    merchant: Merchant,
+    resident: User,
+    staff_id: uuid.UUID,
+    offer_id: uuid.UUID | None,
+    points: int,
+    now: datetime,
+    code: RedemptionCode | None,
+) -> RedemptionOut:
+    offer = await _offer_for(db, merchant, resident.id, offer_id, now, reserve=True) if offer_id else None
+    if offer is not None:
+        points = offer.points
     redemption_id = uuid.uuid4()
     # Everything that does not need the ledger happens before it: the merchant's account row is the
     # hot lock (one per shop), held from the transfer until commit, so keep that stretch short.
-    code.used_at = now
+    if code is not None:
+        code.used_at = now
     await db.flush()
     what = f"「{offer.name}」" if offer else ""
     await notify(
@@ -202,7 +287,7 @@ async def redeem(db: AsyncSession, who: Principal, limiter: Limiter, body: Redee
             amount=points,
             kind=TransferKind.redemption,
             reference=f"redemption:{redemption_id}",
-            actor_id=who.id,
+            actor_id=staff_id,
             memo=(offer.name if offer else merchant.name)[:200],
         )
     except InsufficientBalance as exc:
@@ -212,7 +297,7 @@ async def redeem(db: AsyncSession, who: Principal, limiter: Limiter, body: Redee
         merchant_id=merchant.id,
         community_id=merchant.community_id,
         resident_id=resident.id,
-        staff_id=who.id,
+        staff_id=staff_id,
         offer_id=offer.id if offer else None,
         points=points,
         transfer_id=moved.id,
@@ -221,6 +306,79 @@ async def redeem(db: AsyncSession, who: Principal, limiter: Limiter, body: Redee
     db.add(row)
     await db.flush()
     return redemption_out(row, merchant.name, offer.name if offer else None, resident)
+
+
+async def pending_for_resident(db: AsyncSession, who: Principal) -> list[PendingRedemptionOut]:
+    """The resident's redemptions waiting for their confirmation."""
+    rows = (
+        await db.execute(
+            select(PendingRedemption, Merchant.name)
+            .join(Merchant, Merchant.id == PendingRedemption.merchant_id)
+            .where(
+                PendingRedemption.resident_id == who.id,
+                PendingRedemption.status == "pending",
+                PendingRedemption.expires_at > clock.now(),
+            )
+            .order_by(PendingRedemption.created_at)
+        )
+    ).all()
+    return [_pending_out(p, name) for p, name in rows]
+
+
+def _pending_out(p: PendingRedemption, merchant_name: str) -> PendingRedemptionOut:
+    status = "expired" if p.status == "pending" and p.expires_at <= clock.now() else p.status
+    return PendingRedemptionOut(
+        id=p.id,
+        merchant_id=p.merchant_id,
+        merchant_name=merchant_name,
+        points=p.points,
+        status=status,
+        expires_at=p.expires_at,
+        redemption_id=p.redemption_id,
+    )
+
+
+async def get_pending(db: AsyncSession, who: Principal, pending_id: uuid.UUID) -> PendingRedemptionOut:
+    """The resident, or the till that asked, see where it stands."""
+    p = await db.get(PendingRedemption, pending_id)
+    if p is None or not (p.resident_id == who.id or p.merchant_id in who.merchant_ids):
+        raise errors.RedemptionNotFound()
+    merchant = await db.get(Merchant, p.merchant_id)
+    assert merchant is not None
+    return _pending_out(p, merchant.name)
+
+
+async def decide_pending(
+    db: AsyncSession, who: Principal, pending_id: uuid.UUID, *, confirm: bool
+) -> PendingRedemptionOut:
+    """The resident confirms (the points move now) or declines a pending redemption, once."""
+    p = (
+        await db.execute(
+            select(PendingRedemption)
+            .where(PendingRedemption.id == pending_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    if p is None or p.resident_id != who.id:
+        raise errors.RedemptionNotFound()
+    now = clock.now()
+    if p.status != "pending":
+        raise errors.PendingDecided()
+    if p.expires_at <= now:
+        raise errors.PendingExpired()
+    merchant = await db.get(Merchant, p.merchant_id)
+    assert merchant is not None
+    p.decided_at = now
+    if confirm and not merchant.active:
+        raise errors.MerchantInactive()
+    if confirm:
+        done = await _complete(db, merchant, who.user, p.staff_id, p.offer_id, p.points, now, None)
+        p.status, p.redemption_id = "confirmed", done.id
+    else:
+        p.status = "declined"
+    await db.flush()
+    return _pending_out(p, merchant.name)
 
 
 # ---------------------------------------------------------------- refunds
@@ -336,10 +494,6 @@ async def refund(db: AsyncSession, who: Principal, redemption_id: uuid.UUID, bod
 # ---------------------------------------------------------------- histories
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=clock.SHANGHAI)
-
-
 def scoped(who: Principal, query: Query) -> Query:
     """Merchant staff see their merchants' redemptions, staff their communities', residents their own."""
     return query.where(
@@ -358,13 +512,13 @@ def filtered(query: Query, f: RedemptionFilter) -> Query:
         query = query.where(Redemption.staff_id == f.staff_id)
     if f.day is not None:
         query = query.where(
-            Redemption.created_at >= _day_start(f.day),
-            Redemption.created_at < _day_start(f.day + timedelta(days=1)),
+            Redemption.created_at >= clock.local_midnight(f.day),
+            Redemption.created_at < clock.local_midnight(f.day + timedelta(days=1)),
         )
     if f.date_from is not None:
-        query = query.where(Redemption.created_at >= _day_start(f.date_from))
+        query = query.where(Redemption.created_at >= clock.local_midnight(f.date_from))
     if f.date_to is not None:
-        query = query.where(Redemption.created_at < _day_start(f.date_to + timedelta(days=1)))
+        query = query.where(Redemption.created_at < clock.local_midnight(f.date_to + timedelta(days=1)))
     return query
 
 
@@ -389,13 +543,9 @@ async def list_redemptions(
 ) -> Page[Any]:
     query = filtered(scoped(who, _rows_query()), f)
     query = query.order_by(Redemption.created_at.desc(), Redemption.id.desc()).limit(params.limit + 1)
-    position = params.position()
+    position = params.after(datetime, uuid.UUID)
     if position:
-        try:
-            at = datetime.fromisoformat(str(position[0]))
-            last = uuid.UUID(str(position[1]))
-        except (ValueError, IndexError) as exc:
-            raise ValidationFailed(_("分页游标无效", "The cursor is invalid")) from exc
+        at, last = position
         query = query.where(tuple_(Redemption.created_at, Redemption.id) < tuple_(literal(at), literal(last)))
     rows = [redemption_out(*r) for r in (await db.execute(query)).all()]
     return page_of(rows, params, lambda r: [r.created_at.isoformat(), str(r.id)])

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from app.core.database import DB
-from app.core.idempotency import IdempotencyDep, RequiredIdempotency
+from app.core.exports import response as download
 from app.core.pagination import Page, Pagination
 from app.core.ratelimit import Limiter
+from app.core.text import Text
 from app.identity.deps import CurrentUser, MerchantStaff, Staff
 from app.merchants import exports, redemptions, service, settlements
 from app.merchants.schemas import (
@@ -23,6 +24,7 @@ from app.merchants.schemas import (
     OfferOut,
     OfferPatch,
     PayIn,
+    PendingRedemptionOut,
     RedeemIn,
     RedemptionCodeOut,
     RedemptionFilter,
@@ -35,6 +37,7 @@ from app.merchants.schemas import (
     SettlementOut,
 )
 from app.models.merchants import SettlementStatus
+from app.platform.idempotency import IdempotencyDep, RequiredIdempotency
 
 router = APIRouter()
 
@@ -59,7 +62,7 @@ async def list_merchants(
     db: DB,
     page: Pagination,
     community_id: Annotated[uuid.UUID | None, Query()] = None,
-    category: Annotated[str | None, Query(max_length=50)] = None,
+    category: Annotated[Text | None, Query(max_length=50)] = None,
     include_inactive: Annotated[bool, Query(description="Also inactive ones you manage or work at")] = False,
 ) -> Page[Any]:
     """Participating merchants (爱心商户), by name; filter by community and category."""
@@ -144,12 +147,47 @@ def _filter(
 Filter = Annotated[RedemptionFilter, Depends(_filter)]
 
 
+@router.delete("/merchants/{merchant_id}/lockout", status_code=204, tags=["redemptions"])
+async def lift_lockout(merchant_id: uuid.UUID, who: Staff, db: DB, limiter: LimiterDep) -> Response:
+    """Lift a till's lock-out after wrong codes (community staff; audited)."""
+    await redemptions.lift_lockout(db, who, limiter, merchant_id)
+    return Response(status_code=204)
+
+
 @router.post("/redemptions", response_model=RedemptionOut, status_code=201, tags=["redemptions"])
 async def redeem(
     body: RedeemIn, who: MerchantStaff, db: DB, idem: RequiredIdempotency, limiter: LimiterDep
 ) -> JSONResponse:
     """Redeem a scanned code for an amount or an offer (merchant staff; Idempotency-Key required)."""
     return await idem.run(str(who.id), RedemptionOut, lambda: redemptions.redeem(db, who, limiter, body))
+
+
+@router.get("/redemptions/pending", response_model=list[PendingRedemptionOut], tags=["redemptions"])
+async def my_pending(who: CurrentUser, db: DB) -> list[PendingRedemptionOut]:
+    """Large redemptions waiting for my confirmation (resident)."""
+    return await redemptions.pending_for_resident(db, who)
+
+
+@router.get("/redemptions/pending/{pending_id}", response_model=PendingRedemptionOut, tags=["redemptions"])
+async def get_pending(pending_id: uuid.UUID, who: CurrentUser, db: DB) -> PendingRedemptionOut:
+    """Where a pending redemption stands (the resident, or the till that asked)."""
+    return await redemptions.get_pending(db, who, pending_id)
+
+
+@router.post(
+    "/redemptions/pending/{pending_id}/confirm", response_model=PendingRedemptionOut, tags=["redemptions"]
+)
+async def confirm_pending(pending_id: uuid.UUID, who: CurrentUser, db: DB) -> PendingRedemptionOut:
+    """Confirm a large redemption on my phone: the points move now (resident)."""
+    return await redemptions.decide_pending(db, who, pending_id, confirm=True)
+
+
+@router.post(
+    "/redemptions/pending/{pending_id}/decline", response_model=PendingRedemptionOut, tags=["redemptions"]
+)
+async def decline_pending(pending_id: uuid.UUID, who: CurrentUser, db: DB) -> PendingRedemptionOut:
+    """Decline a redemption I did not agree to (resident)."""
+    return await redemptions.decide_pending(db, who, pending_id, confirm=False)
 
 
 @router.get("/redemptions", response_model=Page[RedemptionOut], tags=["redemptions"])
@@ -180,24 +218,16 @@ async def refund(
     return await idem.run(str(who.id), RefundOut, lambda: redemptions.refund(db, who, redemption_id, body))
 
 
-def _download(file: exports.Download) -> Response:
-    return Response(
-        file.body,
-        media_type=file.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
-    )
-
-
 @router.get("/exports/redemptions.csv", response_class=Response, tags=["redemptions"])
 async def export_redemptions_csv(who: Staff, db: DB, f: Filter) -> Response:
     """Your communities' redemptions as CSV (staff)."""
-    return _download(await exports.redemptions_file(db, who, f, "csv"))
+    return await download(await exports.redemptions_file(db, who, f), "csv")
 
 
 @router.get("/exports/redemptions.xlsx", response_class=Response, tags=["redemptions"])
 async def export_redemptions_xlsx(who: Staff, db: DB, f: Filter) -> Response:
     """Your communities' redemptions as an Excel workbook (staff)."""
-    return _download(await exports.redemptions_file(db, who, f, "xlsx"))
+    return await download(await exports.redemptions_file(db, who, f), "xlsx")
 
 
 # ---------------------------------------------------------------- settlements (结算)
@@ -252,10 +282,10 @@ async def discard_settlement(settlement_id: SettlementId, who: Staff, db: DB) ->
 @router.get("/settlements/{settlement_id}/export.csv", response_class=Response, tags=["settlements"])
 async def export_settlement_csv(settlement_id: SettlementId, who: CurrentUser, db: DB) -> Response:
     """The statement as CSV."""
-    return _download(await exports.settlement_file(db, who, settlement_id, "csv"))
+    return await download(await exports.settlement_file(db, who, settlement_id), "csv")
 
 
 @router.get("/settlements/{settlement_id}/export.xlsx", response_class=Response, tags=["settlements"])
 async def export_settlement_xlsx(settlement_id: SettlementId, who: CurrentUser, db: DB) -> Response:
     """The statement as an Excel workbook."""
-    return _download(await exports.settlement_file(db, who, settlement_id, "xlsx"))
+    return await download(await exports.settlement_file(db, who, settlement_id), "xlsx")

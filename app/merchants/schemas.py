@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from app.core.text import Clean, limits
 from app.models.merchants import RedemptionStatus, SettlementStatus
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Name = Annotated[str, limits(1, 100), Clean]
+Text200 = Annotated[str, limits(1, 200), Clean]
+Short = Annotated[str, limits(1, 50), Clean]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+\- ]{5,20}$")]
 Points = Annotated[int, Field(gt=0, le=10_000_000)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{18}$")]
@@ -152,6 +153,18 @@ class RedemptionOut(BaseModel):
     resident: MaskedResident
 
 
+class PendingRedemptionOut(BaseModel):
+    """A redemption above the threshold, waiting for the resident (POST /redemptions answered 202)."""
+
+    id: uuid.UUID
+    merchant_id: uuid.UUID
+    merchant_name: str
+    points: int
+    status: Literal["pending", "confirmed", "declined", "expired"]
+    expires_at: datetime
+    redemption_id: uuid.UUID | None = Field(None, description="Set once the resident confirmed")
+
+
 class RefundIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: Text200
@@ -205,7 +218,7 @@ class SettlementIn(BaseModel):
 
 class PayIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    payment_reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    payment_reference: Annotated[str, limits(0, 100), Clean] | None = None
 
 
 class SettlementOut(BaseModel):

@@ -1,16 +1,29 @@
 """Every ORM table, imported here so Alembic and the app see one metadata."""
 
-from app.models import bookings, identity, ledger, merchants, notifications, platform, tickets, volunteering
+from app.models import (
+    bookings,
+    grid,
+    identity,
+    ledger,
+    merchants,
+    notifications,
+    platform,
+    service_items,
+    tickets,
+    volunteering,
+)
 from app.models.base import Base
 
 __all__ = [
     "Base",
     "bookings",
+    "grid",
     "identity",
     "ledger",
     "merchants",
     "notifications",
     "platform",
+    "service_items",
     "tickets",
     "volunteering",
 ]

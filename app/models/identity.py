@@ -26,6 +26,11 @@ class Role(enum.StrEnum):
     handler = "handler"
     staff = "staff"
     admin = "admin"
+    # 楼栋长: a resident who looks after one building; the grant sits at the building's grid and names
+    # the building (role_grants.building_id).
+    building_lead = "building_lead"
+    # 代办员: grid workers and volunteers who apply for service items on a resident's behalf (by invitation).
+    agent = "agent"
 
 
 def str_enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -46,6 +51,10 @@ class OrgUnit(UUIDPk, Timestamps, Base):
     # The community this unit belongs to (itself for a community; None for a street); kept so every
     # scoped query is a plain equality, never a tree walk.
     community_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    # Time-bank subsidy budgets of a community (issue #18): minutes the subsidy account may pay per
+    # calendar month (Asia/Shanghai) in all, and to any one elder's requests.
+    subsidy_minutes_per_month: Mapped[int] = mapped_column(default=6000, server_default="6000")
+    subsidy_minutes_per_elder_month: Mapped[int] = mapped_column(default=600, server_default="600")
     # Points-to-yuan rate of a community, in fen per point (1 point = 0.10 yuan by default).
     fen_per_point: Mapped[int] = mapped_column(default=10)
     # Community policy switch: may residents donate to each other.
@@ -65,8 +74,12 @@ class User(UUIDPk, Timestamps, Base):
     username: Mapped[str | None] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     community_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    # Self-declared in PATCH /me; only a staff-verified one (birth_date_verified_at set) counts for
+    # anything that costs the community (subsidy, seniors-only services). Changing it clears the check.
     birth_date: Mapped[date | None]
-    # Staff-flagged eligibility for the community subsidy (mutual aid for elders).
+    birth_date_verified_at: Mapped[datetime | None]
+    birth_date_verified_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    # Staff-flagged eligibility for the community subsidy (mutual aid for elders); set at the desk, audited.
     subsidy_eligible: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
 
@@ -76,14 +89,24 @@ class RoleGrant(UUIDPk, Base):
 
     __tablename__ = "role_grants"
     __table_args__ = (
-        UniqueConstraint("user_id", "role", "org_unit_id", "merchant_id", postgresql_nulls_not_distinct=True),
+        UniqueConstraint(
+            "user_id", "role", "org_unit_id", "merchant_id", "building_id", postgresql_nulls_not_distinct=True
+        ),
         CheckConstraint("role <> 'merchant' OR merchant_id IS NOT NULL", name="merchant_has_merchant"),
+        # Compared as text: a new enum value cannot be used in the transaction that adds it.
+        CheckConstraint(
+            "(role::text = 'building_lead') = (building_id IS NOT NULL)", name="lead_has_building"
+        ),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
     org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"), index=True)
     merchant_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("merchants.id"), index=True)
+    # The building a building_lead (楼栋长) looks after; None for every other role.
+    building_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("buildings.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     granted_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
 
@@ -97,6 +120,7 @@ class Invitation(UUIDPk, Base):
     role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
     org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"))
     merchant_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("merchants.id"))
+    building_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("buildings.id", ondelete="CASCADE"))
     created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     expires_at: Mapped[datetime]

@@ -189,3 +189,28 @@ class Refund(UUIDPk, Base):
         ForeignKey("merchant_settlements.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class PendingRedemption(UUIDPk, Base):
+    """A redemption above the confirmation threshold, waiting for the resident's yes on their phone.
+
+    status: pending → confirmed (redemption_id set) | declined; a pending one past expires_at is expired.
+    """
+
+    __tablename__ = "pending_redemptions"
+    __table_args__ = (
+        CheckConstraint("points > 0", name="points_positive"),
+        Index("ix_pending_redemptions_resident_status", "resident_id", "status"),
+    )
+
+    merchant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("merchants.id"))
+    community_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"))
+    resident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    offer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("merchant_offers.id"))
+    points: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    redemption_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("redemptions.id"))

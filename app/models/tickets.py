@@ -133,6 +133,13 @@ class Ticket(UUIDPk, Timestamps, Base):
             "resolved_at",
             postgresql_where=text("status = 'resolved'"),
         ),
+        # Open311's public list: only tickets staff made public, newest first.
+        Index(
+            "ix_tickets_public_created",
+            "created_at",
+            "id",
+            postgresql_where=text("public_at IS NOT NULL"),
+        ),
     )
 
     number: Mapped[str] = mapped_column(String(20))
@@ -153,6 +160,12 @@ class Ticket(UUIDPk, Timestamps, Base):
     caller_name: Mapped[str | None] = mapped_column(String(50))
     caller_phone: Mapped[str | None] = mapped_column(String(20))
     open311_client_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("open311_clients.id"))
+    # What staff approved for the public (Open311): a summary in their words and the place rounded to
+    # the building or street. Nothing else of a ticket leaves the staff side anonymously.
+    public_summary: Mapped[str | None] = mapped_column(String(500))
+    public_location: Mapped[str | None] = mapped_column(String(100))
+    public_at: Mapped[datetime | None]
+    public_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
 
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     department_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("org_units.id"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -120,3 +120,20 @@ class HelpRequest(UUIDPk, Timestamps, Base):
     disputed_at: Mapped[datetime | None]
     disputed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     dispute_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class SubsidyUsage(UUIDPk, Base):
+    """Minutes the community subsidy account paid in a month: the whole community (elder_id NULL) or
+    one elder's requests. Counted first with an atomic upsert that refuses to pass the budget, so
+    parallel completions cannot overspend it."""
+
+    __tablename__ = "subsidy_usage"
+    __table_args__ = (
+        UniqueConstraint("community_id", "month", "elder_id", postgresql_nulls_not_distinct=True),
+        CheckConstraint("minutes_used >= 0", name="minutes_not_negative"),
+    )
+
+    community_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"))
+    month: Mapped[date]  # first day of the month, Asia/Shanghai
+    elder_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
+    minutes_used: Mapped[int] = mapped_column(default=0)

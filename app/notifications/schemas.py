@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+from app.core.text import Text
 
 
 class NotificationOut(BaseModel):
@@ -36,7 +38,7 @@ class ReadAllOut(BaseModel):
 
 
 class SubscriptionsIn(BaseModel):
-    template_ids: list[str] = Field(
+    template_ids: list[Annotated[Text, Field(min_length=1, max_length=128)]] = Field(
         min_length=1,
         max_length=20,
         description="Template ids the user accepted in wx.requestSubscribeMessage (one grant each)",

@@ -96,6 +96,14 @@ class AttachmentTooLarge(ValidationFailed):
     message = _("图片不能超过 10 MB", "A photo may be at most 10 MB")
 
 
+class ImageTooLarge(ValidationFailed):
+    code = "image_too_large"
+    message = _(
+        "图片像素过大（最多 1600 万像素），请用手机相机直接拍摄",
+        "The image has too many pixels (at most 16 megapixels)",
+    )
+
+
 class NotAnImage(ValidationFailed):
     code = "not_an_image"
     message = _("只能上传 JPEG、PNG 或 WebP 图片", "Only JPEG, PNG or WebP images are accepted")

@@ -1,36 +1,45 @@
 """Open311 GeoReport v2: our categories as services, tickets as service requests.
 
-Reading is public and carries no personal data (no reporter, no caller, phone numbers in descriptions
-masked). Filing (POST requests.json) needs an `api_key` that an admin issued to a machine client.
+Reading is public and carries only what staff approved as public (issue #18): tickets appear once staff
+publish them, with the public summary they wrote (never the resident's description), the place they
+gave rounded to the building or street, coordinates rounded to ~100 m, and phone and ID numbers masked
+by `app.core.privacy.mask_contacts`. Reads and filing are rate-limited per client address. Filing
+(POST requests.json) needs an `api_key` that an admin issued to a machine client. JSON and XML.
 Statuses: open (submitted … pending_info) or closed (resolved, closed, rejected, merged); our own state
 goes in `status_notes`; `expected_datetime` is our `due_at`.
 """
 
 from __future__ import annotations
 
-import re
 import secrets
 import uuid
 from datetime import datetime
 from typing import Literal
+from xml.etree import ElementTree
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
-from app.core.audit import record
 from app.core.errors import Forbidden, _
+from app.core.privacy import mask_contacts
+from app.core.ratelimit import Limiter, attempt
 from app.core.security import sha256_hex
-from app.identity.deps import Principal
+from app.core.text import Text, printable
+from app.identity.principal import Principal
 from app.models.identity import OrgUnit
 from app.models.tickets import OPEN_STATUSES, Open311Client, Ticket, TicketCategory, TicketChannel
+from app.platform.audit import record
 from app.tickets import service
 from app.tickets.errors import CategoryNotFound, Open311KeyInvalid, TicketNotFound
 from app.tickets.stats import STATUS_LABELS
 
-_PHONE = re.compile(r"(?<!\d)(1\d{2})\d{4}(\d{4})(?!\d)")
 MAX_RESULTS = 1000
+# Coordinates leave at 3 decimals (~110 m): the street or block, never the door.
+COORD_DECIMALS = 3
+# Calls per client address per minute (reads and filing alike).
+CALLS_PER_MINUTE = 60
 
 
 class ServiceOut(BaseModel):
@@ -70,7 +79,7 @@ class CreatedOut(BaseModel):
 
 
 class ClientIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: Text = Field(min_length=1, max_length=100)
     org_unit_id: uuid.UUID = Field(description="The street or community it may file into")
 
 
@@ -81,8 +90,23 @@ class ClientOut(BaseModel):
     api_key: str = Field(description="Shown once; only its hash is kept")
 
 
-def mask_phones(text: str) -> str:
-    return _PHONE.sub(r"\1****\2", text)
+class ServiceDefinition(BaseModel):
+    """GeoReport v2 service definition: we ask for no extra attributes."""
+
+    service_code: str
+    attributes: list[dict[str, str]] = Field(default_factory=list)
+
+
+class PublishIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    public_summary: Text = Field(min_length=1, max_length=500, description="What the public may read")
+    public_location: Text | None = Field(
+        None, max_length=100, description="The place rounded to the building or street: 幸福路 12 栋"
+    )
+
+
+async def rate_limit(limiter: Limiter, address: str | None) -> None:
+    await attempt(limiter, [(f"open311:{address or 'unknown'}", CALLS_PER_MINUTE, 60)])
 
 
 async def services(db: AsyncSession, jurisdiction_id: uuid.UUID | None) -> list[ServiceOut]:
@@ -115,14 +139,14 @@ def _request_out(t: Ticket, category_name: str, department: str | None) -> Reque
         status_notes=f"{t.status.value}（{STATUS_LABELS[t.status]}）{t.number}",
         service_name=category_name,
         service_code=str(t.category_id),
-        description=mask_phones(t.description),
+        description=mask_contacts(t.public_summary),
         agency_responsible=department,
         requested_datetime=t.created_at,
         updated_datetime=t.updated_at,
         expected_datetime=t.due_at,
-        address=t.location,
-        lat=t.lat,
-        long=t.lng,
+        address=mask_contacts(t.public_location) or None,
+        lat=round(t.lat, COORD_DECIMALS) if t.lat is not None else None,
+        long=round(t.lng, COORD_DECIMALS) if t.lng is not None else None,
     )
 
 
@@ -142,6 +166,7 @@ async def requests(
         select(Ticket, TicketCategory.name, department.c.name)
         .join(TicketCategory, TicketCategory.id == Ticket.category_id)
         .outerjoin(department, department.c.id == Ticket.department_id)
+        .where(Ticket.public_at.is_not(None))  # staff-approved only (ix_tickets_public_created)
         .order_by(Ticket.created_at.desc(), Ticket.id.desc())
         .limit(min(limit, MAX_RESULTS))
     )
@@ -167,6 +192,72 @@ async def one_request(db: AsyncSession, request_id: uuid.UUID) -> list[RequestOu
     if not found:
         raise TicketNotFound()
     return found
+
+
+async def service_definition(db: AsyncSession, service_code: uuid.UUID) -> ServiceDefinition:
+    category = await db.get(TicketCategory, service_code)
+    if category is None or not category.active:
+        raise CategoryNotFound()
+    return ServiceDefinition(service_code=str(category.id))
+
+
+async def publish(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body: PublishIn) -> RequestOut:
+    """Staff approve what of a ticket the public may read (公开): a summary and a rounded place; audited."""
+    ticket = await db.get(Ticket, ticket_id)
+    if ticket is None or not who.is_staff_of(ticket.community_id):
+        raise TicketNotFound()
+    ticket.public_summary = body.public_summary
+    ticket.public_location = body.public_location
+    ticket.public_at = clock.now()
+    ticket.public_by = who.id
+    await record(
+        db,
+        actor_id=who.id,
+        action="ticket.publish",
+        target_type="ticket",
+        target_id=ticket.id,
+        community_id=ticket.community_id,
+        public_summary=body.public_summary,
+        public_location=body.public_location,
+    )
+    await db.flush()
+    return (await one_request(db, ticket.id))[0]
+
+
+async def unpublish(db: AsyncSession, who: Principal, ticket_id: uuid.UUID) -> None:
+    ticket = await db.get(Ticket, ticket_id)
+    if ticket is None or not who.is_staff_of(ticket.community_id):
+        raise TicketNotFound()
+    ticket.public_summary = ticket.public_location = None
+    ticket.public_at = ticket.public_by = None
+    await record(
+        db,
+        actor_id=who.id,
+        action="ticket.unpublish",
+        target_type="ticket",
+        target_id=ticket.id,
+        community_id=ticket.community_id,
+    )
+    await db.flush()
+
+
+def to_xml(root: str, item: str, rows: list[BaseModel]) -> bytes:
+    """GeoReport v2 XML: <root><item><field>…</field>…</item>…</root>."""
+    top = ElementTree.Element(root)
+    for row in rows:
+        element = ElementTree.SubElement(top, item)
+        for name, value in row.model_dump(mode="json").items():
+            child = ElementTree.SubElement(element, name)
+            if isinstance(value, bool):
+                child.text = "true" if value else "false"
+            elif isinstance(value, list):
+                for entry in value:
+                    sub = ElementTree.SubElement(child, "attribute")
+                    for key, text in entry.items():
+                        ElementTree.SubElement(sub, key).text = str(text)
+            elif value is not None:
+                child.text = printable(str(value))
+    return bytes(ElementTree.tostring(top, encoding="utf-8", xml_declaration=True))
 
 
 async def _client_for(db: AsyncSession, api_key: str) -> Open311Client:

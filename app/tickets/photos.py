@@ -1,4 +1,5 @@
-"""Ticket photos: decoded to prove they are images, re-encoded without EXIF, thumbnailed, stored.
+"""Ticket photos: storage and keys. Cleaning (decode, size limits, EXIF stripped, thumbnail) is
+`app.core.photos.clean_photo`.
 
 Storage is local disk under `settings.linli_data_dir / "uploads"` by default. `Storage` is the seam for
 S3-compatible storage: an implementation with the same two methods (put/get, e.g. on aioboto3) is chosen
@@ -8,22 +9,18 @@ in `storage_for(settings)`; see docs/tickets.md.
 from __future__ import annotations
 
 import asyncio
-import io
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from PIL import Image, ImageOps, UnidentifiedImageError
-
+# Decoding and cleaning live in app/core/photos.py (shared with proposals and projects); re-exported.
+from app.core.photos import ImageTooLarge, NotDecodable, Processed, clean_photo, process_image
 from app.core.settings import Settings
+
+__all__ = ["ImageTooLarge", "NotDecodable", "Processed", "clean_photo", "process_image"]
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PER_TICKET = 9
-THUMB_SIZE = (320, 320)
-FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
-# Refuse decompression bombs well before Pillow's own limit: 40 megapixels is plenty for a phone photo.
-MAX_PIXELS = 40_000_000
 
 
 class Storage(Protocol):
@@ -64,50 +61,6 @@ class LocalStorage:
 
 def storage_for(settings: Settings) -> Storage:
     return LocalStorage(settings.linli_data_dir / "uploads")
-
-
-@dataclass
-class Processed:
-    content_type: str
-    extension: str
-    data: bytes
-    thumbnail: bytes
-    width: int
-    height: int
-
-
-class NotDecodable(Exception):
-    pass
-
-
-def process_image(raw: bytes) -> Processed:
-    """Decode (JPEG/PNG/WebP only), apply the EXIF orientation, re-encode without any metadata."""
-    try:
-        with Image.open(io.BytesIO(raw)) as probe:
-            fmt = probe.format
-            if fmt not in FORMATS or probe.width * probe.height > MAX_PIXELS:
-                raise NotDecodable(fmt)
-            probe.load()
-            image = ImageOps.exif_transpose(probe)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise NotDecodable(str(exc)) from exc
-    content_type, extension = FORMATS[fmt]
-    if image.mode == "P":
-        image = image.convert("RGBA")
-    if fmt == "JPEG" and image.mode not in ("RGB", "L"):
-        image = image.convert("RGB")
-    clean = Image.new(image.mode, image.size)
-    clean.paste(image)  # a fresh image carries no info dict: no EXIF, XMP, ICC comments or GPS
-    out = io.BytesIO()
-    save_args: dict[str, object] = {"quality": 85} if fmt in ("JPEG", "WEBP") else {"optimize": True}
-    clean.save(out, format=fmt, **save_args)
-    thumb = clean.copy()
-    thumb.thumbnail(THUMB_SIZE)
-    if thumb.mode not in ("RGB", "L"):
-        thumb = thumb.convert("RGB")
-    thumb_out = io.BytesIO()
-    thumb.save(thumb_out, format="JPEG", quality=80)
-    return Processed(content_type, extension, out.getvalue(), thumb_out.getvalue(), clean.width, clean.height)
 
 
 def keys_for(ticket_id: uuid.UUID, attachment_id: uuid.UUID, extension: str) -> tuple[str, str]:

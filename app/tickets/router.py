@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -10,11 +9,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
+from app.core import exports
 from app.core.database import DB
-from app.core.idempotency import IdempotencyDep
 from app.core.pagination import Page, Pagination
+from app.core.text import Text
 from app.identity.deps import Admin, CurrentUser, Handler, Staff
 from app.models.tickets import TicketCategory, TicketExtension, TicketStatus
+from app.platform.idempotency import IdempotencyDep
 from app.tickets import open311, photos, service, stats
 from app.tickets.schemas import (
     AnswerIn,
@@ -85,7 +86,7 @@ async def list_tickets(
     department_id: Annotated[uuid.UUID | None, Query()] = None,
     community_id: Annotated[uuid.UUID | None, Query()] = None,
     q: Annotated[
-        str | None, Query(min_length=1, max_length=100, description="Title, description, number")
+        Text | None, Query(min_length=1, max_length=100, description="Title, description, number")
     ] = None,
     mine: Annotated[bool, Query(description="Only tickets I filed")] = False,
 ) -> Page[Any]:
@@ -277,32 +278,19 @@ ExportRows = Annotated[list[list[str]], Depends(_export_rows)]
 
 
 @router.get(
-    "/exports/tickets.csv",
-    response_class=Response,
-    responses={200: {"content": {"text/csv": {}}}},
-    tags=TAGS,
+    "/exports/tickets.csv", response_class=Response, responses=exports.openapi_content("csv"), tags=TAGS
 )
 async def export_csv(rows: ExportRows) -> Response:
     """The filtered ticket list as CSV (UTF-8 with BOM, Chinese headers)."""
-    return Response(
-        stats.to_csv(rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="tickets.csv"'},
-    )
+    return await exports.response(stats.export_of(rows), "csv")
 
 
 @router.get(
-    "/exports/tickets.xlsx",
-    response_class=Response,
-    responses={200: {"content": {stats.XLSX: {}}}},
-    tags=TAGS,
+    "/exports/tickets.xlsx", response_class=Response, responses=exports.openapi_content("xlsx"), tags=TAGS
 )
 async def export_xlsx(rows: ExportRows) -> Response:
     """The filtered ticket list as an Excel workbook (Chinese headers)."""
-    data = await asyncio.to_thread(stats.to_xlsx, rows)
-    return Response(
-        data, media_type=stats.XLSX, headers={"Content-Disposition": 'attachment; filename="tickets.xlsx"'}
-    )
+    return await exports.response(stats.export_of(rows), "xlsx")
 
 
 # ---------------------------------------------------------------- Open311 GeoReport v2
@@ -314,7 +302,67 @@ async def issue_open311_client(body: open311.ClientIn, who: Admin, db: DB) -> op
     return await open311.issue_client(db, who, body)
 
 
-@router.get("/open311/v2/services.json", response_model=list[open311.ServiceOut], tags=OPEN311)
+async def _open311_limit(request: Request) -> None:
+    """Every Open311 call counts against its client address (60 a minute)."""
+    await open311.rate_limit(request.app.state.limiter, request.client.host if request.client else None)
+
+
+Open311Limited = Depends(_open311_limit)
+XML = "text/xml; charset=utf-8"
+
+
+class RequestsQuery:
+    """GeoReport v2 request filters, shared by .json and .xml."""
+
+    def __init__(
+        self,
+        service_code: Annotated[uuid.UUID | None, Query()] = None,
+        status: Annotated[Literal["open", "closed"] | None, Query()] = None,
+        start_date: DateParam = None,
+        end_date: DateParam = None,
+        service_request_id: Annotated[
+            Text | None, Query(max_length=4000, description="Comma-separated ids")
+        ] = None,
+        jurisdiction_id: Annotated[uuid.UUID | None, Query()] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    ) -> None:
+        self.filters: dict[str, Any] = {
+            "service_code": service_code,
+            "status": status,
+            "start_date": start_date,
+            "end_date": end_date,
+            "request_ids": open311.parse_ids(service_request_id),
+            "jurisdiction_id": jurisdiction_id,
+            "limit": limit,
+        }
+
+
+RequestsFilters = Annotated[RequestsQuery, Depends()]
+
+
+@router.post(
+    "/tickets/{ticket_id}/publish",
+    response_model=open311.RequestOut,
+    tags=OPEN311,
+)
+async def publish(ticket_id: uuid.UUID, body: open311.PublishIn, who: Staff, db: DB) -> open311.RequestOut:
+    """Approve what the public (Open311) may read of a ticket: a summary and a rounded place (staff)."""
+    return await open311.publish(db, who, ticket_id, body)
+
+
+@router.delete("/tickets/{ticket_id}/publish", status_code=204, tags=OPEN311)
+async def unpublish(ticket_id: uuid.UUID, who: Staff, db: DB) -> Response:
+    """Withdraw a ticket from the public Open311 feed (staff)."""
+    await open311.unpublish(db, who, ticket_id)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/open311/v2/services.json",
+    response_model=list[open311.ServiceOut],
+    tags=OPEN311,
+    dependencies=[Open311Limited],
+)
 async def open311_services(
     db: DB, jurisdiction_id: Annotated[uuid.UUID | None, Query()] = None
 ) -> list[open311.ServiceOut]:
@@ -322,45 +370,88 @@ async def open311_services(
     return await open311.services(db, jurisdiction_id)
 
 
-@router.get("/open311/v2/requests.json", response_model=list[open311.RequestOut], tags=OPEN311)
-async def open311_requests(
-    db: DB,
-    service_code: Annotated[uuid.UUID | None, Query()] = None,
-    status: Annotated[Literal["open", "closed"] | None, Query()] = None,
-    start_date: DateParam = None,
-    end_date: DateParam = None,
-    service_request_id: Annotated[str | None, Query(description="Comma-separated ids")] = None,
-    jurisdiction_id: Annotated[uuid.UUID | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-) -> list[open311.RequestOut]:
-    """GeoReport v2 requests: public fields only, newest first."""
-    ids = open311.parse_ids(service_request_id)
-    return await open311.requests(
-        db,
-        service_code=service_code,
-        status=status,
-        start_date=start_date,
-        end_date=end_date,
-        request_ids=ids,
-        jurisdiction_id=jurisdiction_id,
-        limit=limit,
-    )
+@router.get(
+    "/open311/v2/services.xml",
+    response_class=Response,
+    responses={200: {"content": {"text/xml": {}}}},
+    tags=OPEN311,
+    dependencies=[Open311Limited],
+)
+async def open311_services_xml(
+    db: DB, jurisdiction_id: Annotated[uuid.UUID | None, Query()] = None
+) -> Response:
+    """GeoReport v2 service list as XML."""
+    rows = await open311.services(db, jurisdiction_id)
+    return Response(open311.to_xml("services", "service", list(rows)), media_type=XML)
+
+
+@router.get(
+    "/open311/v2/services/{service_code}.json",
+    response_model=open311.ServiceDefinition,
+    tags=OPEN311,
+    dependencies=[Open311Limited],
+)
+async def open311_service_definition(service_code: uuid.UUID, db: DB) -> open311.ServiceDefinition:
+    """GeoReport v2 service definition (no extra attributes are asked for)."""
+    return await open311.service_definition(db, service_code)
+
+
+@router.get(
+    "/open311/v2/services/{service_code}.xml",
+    response_class=Response,
+    responses={200: {"content": {"text/xml": {}}}},
+    tags=OPEN311,
+    dependencies=[Open311Limited],
+)
+async def open311_service_definition_xml(service_code: uuid.UUID, db: DB) -> Response:
+    """GeoReport v2 service definition as XML."""
+    definition = await open311.service_definition(db, service_code)
+    top = open311.to_xml("service_definition", "service", [definition])
+    return Response(top, media_type=XML)
+
+
+@router.get(
+    "/open311/v2/requests.json",
+    response_model=list[open311.RequestOut],
+    tags=OPEN311,
+    dependencies=[Open311Limited],
+)
+async def open311_requests(db: DB, query: RequestsFilters) -> list[open311.RequestOut]:
+    """GeoReport v2 requests: only what staff made public, newest first."""
+    return await open311.requests(db, **query.filters)
+
+
+@router.get(
+    "/open311/v2/requests.xml",
+    response_class=Response,
+    responses={200: {"content": {"text/xml": {}}}},
+    tags=OPEN311,
+    dependencies=[Open311Limited],
+)
+async def open311_requests_xml(db: DB, query: RequestsFilters) -> Response:
+    """GeoReport v2 requests as XML."""
+    rows = await open311.requests(db, **query.filters)
+    return Response(open311.to_xml("service_requests", "request", list(rows)), media_type=XML)
 
 
 @router.post(
-    "/open311/v2/requests.json", response_model=list[open311.CreatedOut], status_code=201, tags=OPEN311
+    "/open311/v2/requests.json",
+    response_model=list[open311.CreatedOut],
+    status_code=201,
+    tags=OPEN311,
+    dependencies=[Open311Limited],
 )
 async def open311_create(
     db: DB,
-    api_key: Annotated[str, Form(min_length=1, max_length=200)],
+    api_key: Annotated[Text, Form(min_length=1, max_length=200)],
     service_code: Annotated[uuid.UUID, Form()],
-    description: Annotated[str, Form(min_length=1, max_length=5000)],
+    description: Annotated[Text, Form(min_length=1, max_length=5000)],
     lat: Annotated[float | None, Form(ge=-90, le=90)] = None,
     long: Annotated[float | None, Form(ge=-180, le=180)] = None,
-    address_string: Annotated[str | None, Form(max_length=200)] = None,
-    first_name: Annotated[str | None, Form(max_length=50)] = None,
-    last_name: Annotated[str | None, Form(max_length=50)] = None,
-    phone: Annotated[str | None, Form(max_length=20)] = None,
+    address_string: Annotated[Text | None, Form(max_length=200)] = None,
+    first_name: Annotated[Text | None, Form(max_length=50)] = None,
+    last_name: Annotated[Text | None, Form(max_length=50)] = None,
+    phone: Annotated[Text | None, Form(max_length=20)] = None,
 ) -> list[open311.CreatedOut]:
     """GeoReport v2: file a request (form-encoded, with the client's api_key)."""
     return await open311.create_request(
@@ -377,7 +468,25 @@ async def open311_create(
     )
 
 
-@router.get("/open311/v2/requests/{request_id}.json", response_model=list[open311.RequestOut], tags=OPEN311)
+@router.get(
+    "/open311/v2/requests/{request_id}.json",
+    response_model=list[open311.RequestOut],
+    tags=OPEN311,
+    dependencies=[Open311Limited],
+)
 async def open311_request(request_id: uuid.UUID, db: DB) -> list[open311.RequestOut]:
-    """GeoReport v2: one request."""
+    """GeoReport v2: one request, as an array of one (as the spec has it)."""
     return await open311.one_request(db, request_id)
+
+
+@router.get(
+    "/open311/v2/requests/{request_id}.xml",
+    response_class=Response,
+    responses={200: {"content": {"text/xml": {}}}},
+    tags=OPEN311,
+    dependencies=[Open311Limited],
+)
+async def open311_request_xml(request_id: uuid.UUID, db: DB) -> Response:
+    """GeoReport v2: one request as XML."""
+    rows = await open311.one_request(db, request_id)
+    return Response(open311.to_xml("service_requests", "request", list(rows)), media_type=XML)

@@ -8,13 +8,14 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from app.core.text import Clean, limits
 from app.models.tickets import ExtensionStatus, TicketChannel, TicketRating, TicketStatus, Visibility
 
-Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-CategoryName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Text200 = Annotated[str, limits(1, 200), Clean]
+LongText = Annotated[str, limits(1, 5000), Clean]
+Title = Annotated[str, limits(1, 100), Clean]
+CategoryName = Annotated[str, limits(1, 50), Clean]
+PersonName = Annotated[str, limits(1, 50), Clean]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9\-]{5,20}$")]
 
 
@@ -157,7 +158,7 @@ class ExtensionOut(BaseModel):
 class EvaluateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     rating: TicketRating
-    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    comment: Annotated[str, limits(0, 1000), Clean] | None = None
 
 
 class MergeIn(BaseModel):

@@ -10,8 +10,6 @@ Definitions (tickets created in [from, to), merged duplicates left out of the ra
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from datetime import datetime
 from typing import Any, Literal
@@ -23,9 +21,11 @@ from sqlalchemy.orm import aliased
 
 from app.core import clock
 from app.core.errors import Forbidden, _
-from app.identity.deps import Principal
+from app.core.exports import Export
+from app.identity.principal import Principal
 from app.models.identity import OrgUnit
 from app.models.tickets import OPEN_STATUSES, Ticket, TicketCategory, TicketRating, TicketStatus
+from app.platform import audit
 
 GroupBy = Literal["community", "category", "department", "period"]
 Period = Literal["day", "week", "month"]
@@ -242,7 +242,7 @@ EXPORT_LIMIT = 100_000
 
 
 def _fmt(value: datetime | None) -> str:
-    return value.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else ""
+    return clock.local_text(value)
 
 
 async def export_rows(
@@ -277,7 +277,19 @@ async def export_rows(
     if category_id is not None:
         query = query.where(Ticket.category_id == category_id)
     out: list[list[str]] = []
-    for t, community_name, category_name, department_name in (await db.execute(query)).all():
+    rows = (await db.execute(query)).all()
+    # Exports carry residents' words and places: who took one is in the audit log (issue #18).
+    await audit.record(
+        db,
+        actor_id=who.id,
+        action="tickets.export",
+        target_type="ticket",
+        community_id=community_id,
+        rows=len(rows),
+        start=start.isoformat() if start else None,
+        end=end.isoformat() if end else None,
+    )
+    for t, community_name, category_name, department_name in rows:
         out.append(
             [
                 t.number,
@@ -301,26 +313,6 @@ async def export_rows(
     return out
 
 
-def to_csv(rows: list[list[str]]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(EXPORT_HEADERS)
-    writer.writerows(rows)
-    # A BOM so Excel opens the Chinese text as UTF-8.
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
-
-
-def to_xlsx(rows: list[list[str]]) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("工单")
-    ws.append(EXPORT_HEADERS)
-    for r in rows:
-        ws.append(r)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+def export_of(rows: list[list[str]]) -> Export:
+    """The ticket list as a download (written by app.core.exports)."""
+    return Export(filename="tickets", title="工单", header=EXPORT_HEADERS, rows=rows)

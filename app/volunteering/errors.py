@@ -109,3 +109,13 @@ class NotParticipant(Forbidden):
 class NoCommunity(Conflict):
     code = "no_community"
     message = _("请先加入社区", "Join a community first")
+
+
+class SubsidyBudgetExhausted(Conflict):
+    """extra: budget ("community" or "elder") and its monthly_minutes."""
+
+    code = "subsidy_budget_exhausted"
+    message = _(
+        "本月社区互助补贴额度已用完，请联系社区工作人员",
+        "This month's mutual-aid subsidy budget is used up; please contact community staff",
+    )

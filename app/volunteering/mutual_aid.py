@@ -1,6 +1,9 @@
 """Mutual aid (互助): a resident asks for help and offers minutes; a neighbour takes it; on completion the
 minutes move requester → helper through the ledger, or from the community subsidy account when the
-requester cannot pay and is eligible (staff-flagged `subsidy_eligible`, or 60 and over).
+requester cannot pay and is eligible (staff-flagged `subsidy_eligible`, or 60 and over by a birth date
+staff verified — never the self-declared one) and the subsidy budgets allow it: per community per month
+and per elder per month (`org_units.subsidy_minutes_per_month`, `…_per_elder_month`), counted first in
+`subsidy_usage` with an atomic upsert so parallel completions cannot overspend (issue #18).
 
 Rules chosen where the issue is silent: residents see their community's open requests plus the ones they
 posted or took; only the requester confirms completion or cancels (only while nobody has taken it);
@@ -10,20 +13,24 @@ either party may flag a taken or completed request as disputed, which tells the 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
 from app.core.pagination import Page, PageParams, page_of
-from app.identity.deps import Principal
+from app.core.privacy import mask_contacts
+from app.identity import service as identity
+from app.identity.principal import Principal
+from app.identity.service import verified_age
 from app.ledger import service as ledger
 from app.ledger.errors import InsufficientBalance
-from app.models.identity import Role, RoleGrant, User
+from app.models.identity import OrgUnit, User
 from app.models.ledger import Asset, TransferKind
-from app.models.volunteering import HelpRequest, HelpStatus
+from app.models.volunteering import HelpRequest, HelpStatus, SubsidyUsage
 from app.notifications.service import notify
 from app.volunteering.errors import (
     CannotTakeOwn,
@@ -32,27 +39,62 @@ from app.volunteering.errors import (
     NoCommunity,
     NotParticipant,
     NotRequester,
+    SubsidyBudgetExhausted,
 )
 from app.volunteering.schemas import HelpIn
 
 ELDER_AGE = 60
 
 
-def _out(req: HelpRequest) -> dict[str, Any]:
-    return {
+def _out(req: HelpRequest, who: Principal | None = None) -> dict[str, Any]:
+    out = {
         **{c.key: getattr(req, c.key) for c in HelpRequest.__table__.columns},
         "disputed": req.disputed_at is not None,
     }
-
-
-def _age(birth: date, today: date) -> int:
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+    if who is not None and not (
+        who.id in (req.requester_id, req.helper_id) or who.is_staff_of(req.community_id)
+    ):
+        # Neighbours browsing open requests: a phone or ID number typed into the text is masked.
+        out["title"] = mask_contacts(req.title)
+        out["description"] = mask_contacts(req.description)
+    return out
 
 
 def subsidy_eligible(user: User) -> bool:
     if user.subsidy_eligible:
         return True
-    return user.birth_date is not None and _age(user.birth_date, clock.local_now().date()) >= ELDER_AGE
+    age = verified_age(user, clock.local_now().date())
+    return age is not None and age >= ELDER_AGE
+
+
+async def _spend_subsidy(
+    db: AsyncSession, community_id: uuid.UUID, elder_id: uuid.UUID, minutes: int
+) -> None:
+    """Count the minutes against this month's budgets first; refuse (and count nothing) past either."""
+    unit = await db.get(OrgUnit, community_id)
+    assert unit is not None
+    month = clock.local_now().date().replace(day=1)
+    # Community row first, then the elder's: one lock order for every completion, so no deadlock.
+    for budget, elder, cap in (
+        ("community", None, unit.subsidy_minutes_per_month),
+        ("elder", elder_id, unit.subsidy_minutes_per_elder_month),
+    ):
+        used = None
+        if minutes <= cap:
+            insert = pg_insert(SubsidyUsage).values(
+                id=uuid.uuid4(), community_id=community_id, month=month, elder_id=elder, minutes_used=minutes
+            )
+            used = (
+                await db.execute(
+                    insert.on_conflict_do_update(
+                        constraint="uq_subsidy_usage_community_id_month_elder_id",
+                        set_={"minutes_used": SubsidyUsage.minutes_used + insert.excluded.minutes_used},
+                        where=SubsidyUsage.minutes_used + insert.excluded.minutes_used <= cap,
+                    ).returning(SubsidyUsage.minutes_used)
+                )
+            ).scalar_one_or_none()
+        if used is None:
+            raise SubsidyBudgetExhausted(budget=budget, monthly_minutes=cap)
 
 
 def _visible(who: Principal, req: HelpRequest) -> bool:
@@ -92,7 +134,7 @@ async def post_request(db: AsyncSession, who: Principal, body: HelpIn) -> dict[s
 
 
 async def get_request(db: AsyncSession, who: Principal, help_id: uuid.UUID) -> dict[str, Any]:
-    return _out(await _load(db, who, help_id))
+    return _out(await _load(db, who, help_id), who)
 
 
 async def list_requests(
@@ -118,9 +160,9 @@ async def list_requests(
         query = query.where(HelpRequest.status == status)
     if disputed:
         query = query.where(HelpRequest.disputed_at.is_not(None))
-    position = params.position()
+    position = params.after(datetime, uuid.UUID)
     if position is not None:
-        at, last = datetime.fromisoformat(str(position[0])), uuid.UUID(str(position[1]))
+        at, last = position
         query = query.where(
             or_(HelpRequest.created_at < at, and_(HelpRequest.created_at == at, HelpRequest.id < last))
         )
@@ -130,7 +172,7 @@ async def list_requests(
         )
     ).scalars()
     page = page_of(list(rows), params, lambda r: [r.created_at.isoformat(), str(r.id)])
-    return Page[Any](items=[_out(r) for r in page.items], next_cursor=page.next_cursor)
+    return Page[Any](items=[_out(r, who) for r in page.items], next_cursor=page.next_cursor)
 
 
 async def take(db: AsyncSession, who: Principal, help_id: uuid.UUID) -> dict[str, Any]:
@@ -172,6 +214,7 @@ async def complete(db: AsyncSession, who: Principal, help_id: uuid.UUID) -> dict
     if await ledger.available(db, requester_wallet) < req.minutes:
         if not subsidy_eligible(who.user):
             raise InsufficientBalance(needed=req.minutes)
+        await _spend_subsidy(db, req.community_id, who.id, req.minutes)
         payer, paid_by = await ledger.system_account(db, req.community_id, "subsidy", Asset.hours), "subsidy"
     transfer = await ledger.transfer(
         db,
@@ -223,13 +266,7 @@ async def dispute(db: AsyncSession, who: Principal, help_id: uuid.UUID, reason: 
     req.disputed_at = clock.now()
     req.disputed_by = who.id
     req.dispute_reason = reason
-    staff = (
-        await db.execute(
-            select(RoleGrant.user_id)
-            .where(RoleGrant.role == Role.staff, RoleGrant.org_unit_id == req.community_id)
-            .distinct()
-        )
-    ).scalars()
+    staff = await identity.staff_of(db, req.community_id)
     for staff_id in staff:
         await notify(
             db,

@@ -7,14 +7,15 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from app.core.text import Text
 from app.models.volunteering import ActivityStatus, HelpStatus, SignupStatus
 
 
 class ActivityIn(BaseModel):
     community_id: uuid.UUID | None = Field(default=None, description="Defaults to the caller's community")
-    title: str = Field(min_length=1, max_length=100)
-    description: str = Field(default="", max_length=5000)
-    location: str = Field(min_length=1, max_length=200)
+    title: Text = Field(min_length=1, max_length=100)
+    description: Text = Field(default="", max_length=5000)
+    location: Text = Field(min_length=1, max_length=200)
     start_at: AwareDatetime
     end_at: AwareDatetime
     capacity: int = Field(gt=0, le=10000)
@@ -29,9 +30,9 @@ class ActivityIn(BaseModel):
 
 
 class ActivityPatch(BaseModel):
-    title: str | None = Field(default=None, min_length=1, max_length=100)
-    description: str | None = Field(default=None, max_length=5000)
-    location: str | None = Field(default=None, min_length=1, max_length=200)
+    title: Text | None = Field(default=None, min_length=1, max_length=100)
+    description: Text | None = Field(default=None, max_length=5000)
+    location: Text | None = Field(default=None, min_length=1, max_length=200)
     start_at: AwareDatetime | None = None
     end_at: AwareDatetime | None = None
     capacity: int | None = Field(default=None, gt=0, le=10000)
@@ -73,7 +74,7 @@ class ActivityOut(BaseModel):
 
 
 class CancelIn(BaseModel):
-    reason: str = Field(default="", max_length=200)
+    reason: Text = Field(default="", max_length=200)
 
 
 class SignupOut(BaseModel):
@@ -103,7 +104,7 @@ class CheckinCodeOut(BaseModel):
 
 
 class CodeIn(BaseModel):
-    code: str = Field(min_length=1, max_length=20)
+    code: Text = Field(min_length=1, max_length=20)
 
 
 class AttendanceIn(BaseModel):
@@ -118,6 +119,14 @@ class Credit(BaseModel):
     points: int
 
 
+class SettlementException(BaseModel):
+    user_id: uuid.UUID
+    minutes: int
+    points: int
+    code: str = Field(description='Why it could not be credited, e.g. "cross_community"')
+    detail: str
+
+
 class SettlementOut(BaseModel):
     activity_id: uuid.UUID
     status: ActivityStatus
@@ -125,20 +134,24 @@ class SettlementOut(BaseModel):
     minutes_credited: int
     points_credited: int
     credits: list[Credit]
+    exceptions: list[SettlementException] = Field(
+        default_factory=list,
+        description="Attendees who could not be credited; everyone else was. Settling again retries them.",
+    )
 
 
 # ---------------------------------------------------------------------------------------- mutual aid
 
 
 class HelpIn(BaseModel):
-    title: str = Field(min_length=1, max_length=100)
-    description: str = Field(default="", max_length=2000)
+    title: Text = Field(min_length=1, max_length=100)
+    description: Text = Field(default="", max_length=2000)
     minutes: int = Field(gt=0, le=600, description="Time-bank minutes offered to the helper")
     when_at: AwareDatetime
 
 
 class DisputeIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Text = Field(min_length=1, max_length=500)
 
 
 class HelpOut(BaseModel):

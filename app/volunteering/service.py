@@ -24,15 +24,18 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit, clock
-from app.core.errors import Forbidden, _
+from app.core import clock
+from app.core.errors import DomainError, _
 from app.core.pagination import Page, PageParams, page_of
-from app.identity.deps import Principal
+from app.core.ratelimit import Limiter, attempt
+from app.identity.community import acting_community
+from app.identity.principal import Principal
 from app.ledger import service as ledger
 from app.models.identity import User
 from app.models.ledger import Asset, TransferKind
 from app.models.volunteering import Activity, ActivityStatus, Signup, SignupStatus
 from app.notifications.service import notify
+from app.platform import audit
 from app.volunteering.errors import (
     ActivityFull,
     ActivityInvalidTransition,
@@ -56,8 +59,13 @@ from app.volunteering.schemas import ActivityIn, ActivityPatch, AttendanceIn
 ROTATE_SECONDS = 60
 GRACE_SECONDS = 30
 CHECKIN_TOLERANCE = timedelta(minutes=30)
-# How far back a code is recognised as "expired" rather than simply wrong.
-EXPIRED_LOOKBACK_WINDOWS = 24 * 60
+# A code is 6 digits of HMAC and 2 digits naming its window (window mod 100): verifying costs one
+# HMAC whatever the code, and a code up to 100 windows old is recognised as "expired", not wrong.
+WINDOW_DIGITS = 100
+# Wrong codes (matching nothing) allowed per volunteer per activity, and per activity, in a window.
+WRONG_CODES_PER_USER = 10
+WRONG_CODES_PER_ACTIVITY = 300
+WRONG_CODES_WINDOW_SECONDS = 600
 
 
 # ---------------------------------------------------------------------------------------- reading
@@ -138,6 +146,7 @@ async def list_activities(
     upcoming: bool = False,
 ) -> Page[Any]:
     """Staff: every activity of their communities; residents: their community's published ones."""
+    position = params.after(datetime, uuid.UUID)
     communities = set(who.staff_communities)
     resident_scope = Activity.community_id == who.community_id
     query = select(Activity)
@@ -154,9 +163,8 @@ async def list_activities(
         query = query.where(Activity.status == status)
     if upcoming:
         query = query.where(Activity.end_at >= clock.now())
-    position = params.position()
     if position is not None:
-        at, last = datetime.fromisoformat(str(position[0])), uuid.UUID(str(position[1]))
+        at, last = position
         query = query.where(or_(Activity.start_at > at, and_(Activity.start_at == at, Activity.id > last)))
     rows = (
         (await db.execute(query.order_by(Activity.start_at, Activity.id).limit(params.limit + 1)))
@@ -207,11 +215,7 @@ def _validate(activity: Activity) -> None:
 
 
 async def create_activity(db: AsyncSession, who: Principal, body: ActivityIn) -> dict[str, Any]:
-    community_id = body.community_id or who.community_id
-    if community_id is None or not who.is_staff_of(community_id):
-        raise Forbidden(
-            _("只能为自己负责的社区发布活动", "You can only create activities in your communities")
-        )
+    community_id = acting_community(who, body.community_id)
     activity = Activity(
         id=uuid.uuid4(),
         community_id=community_id,
@@ -279,7 +283,7 @@ async def cancel(db: AsyncSession, who: Principal, activity_id: uuid.UUID, reaso
             )
         )
     ).scalars()
-    when = activity.start_at.astimezone(clock.SHANGHAI).strftime("%m月%d日 %H:%M")
+    when = clock.local_text(activity.start_at, clock.SHORT)
     for user_id in signed:
         await notify(
             db,
@@ -364,13 +368,13 @@ def _window(at: datetime) -> int:
     return int(at.timestamp()) // ROTATE_SECONDS
 
 
-def _code(secret: str, activity_id: uuid.UUID, window: int) -> str:
-    mac = hmac.new(secret.encode(), f"linli-checkin:{activity_id}:{window}".encode(), hashlib.sha256).digest()
-    return f"{int.from_bytes(mac[:8], 'big') % 10**8:08d}"
+def _code(key: bytes, activity_id: uuid.UUID, window: int) -> str:
+    mac = hmac.new(key, f"linli-checkin:{activity_id}:{window}".encode(), hashlib.sha256).digest()
+    return f"{int.from_bytes(mac[:8], 'big') % 10**6:06d}{window % WINDOW_DIGITS:02d}"
 
 
 async def checkin_code(
-    db: AsyncSession, who: Principal, activity_id: uuid.UUID, secret: str
+    db: AsyncSession, who: Principal, activity_id: uuid.UUID, secret: bytes
 ) -> dict[str, Any]:
     """The organiser's current code (shown as a QR on their phone; new every minute)."""
     activity = await _load_staff(db, who, activity_id)
@@ -387,23 +391,45 @@ async def checkin_code(
     }
 
 
-def verify_code(secret: str, activity_id: uuid.UUID, code: str, now: datetime) -> None:
-    """Accept the current code, or the previous one within the grace period; say why otherwise."""
+def verify_code(secret: bytes, activity_id: uuid.UUID, code: str, now: datetime) -> None:
+    """Accept the current code, or the previous one within the grace period; say why otherwise.
+
+    Constant work: the last two digits name the window, so exactly one HMAC is computed for any code.
+    """
     code = code.strip()
-    window = _window(now)
-    if hmac.compare_digest(code, _code(secret, activity_id, window)):
-        return
-    into_window = int(now.timestamp()) - window * ROTATE_SECONDS
-    if hmac.compare_digest(code, _code(secret, activity_id, window - 1)):
-        if into_window < GRACE_SECONDS:
-            return
-        raise CodeExpired()
     if not (code.isdigit() and len(code) == 8):
         raise CodeInvalid()
-    for back in range(2, EXPIRED_LOOKBACK_WINDOWS):
-        if hmac.compare_digest(code, _code(secret, activity_id, window - back)):
-            raise CodeExpired()
-    raise CodeInvalid()
+    window = _window(now)
+    # The latest window at or before now whose number ends in the code's two digits.
+    claimed = window - (window - int(code[6:])) % WINDOW_DIGITS
+    if not hmac.compare_digest(code, _code(secret, activity_id, claimed)):
+        raise CodeInvalid()
+    into_window = int(now.timestamp()) - window * ROTATE_SECONDS
+    if claimed == window or (claimed == window - 1 and into_window < GRACE_SECONDS):
+        return
+    raise CodeExpired()
+
+
+async def _verify_counted(
+    limiter: Limiter, who: Principal, activity: Activity, code: str, secret: bytes, now: datetime
+) -> None:
+    """Count the attempt first (per volunteer and per activity); only a code matching nothing stays
+    counted, so a stale screenshot or a slow scan costs nothing (issue #18)."""
+    keys = [
+        (f"checkin:{activity.id}:{who.id}", WRONG_CODES_PER_USER, WRONG_CODES_WINDOW_SECONDS),
+        (f"checkin:{activity.id}", WRONG_CODES_PER_ACTIVITY, WRONG_CODES_WINDOW_SECONDS),
+    ]
+    await attempt(limiter, keys, _("签到码错误次数过多，请稍后再试", "Too many wrong codes; try again later"))
+    guessed = False
+    try:
+        verify_code(secret, activity.id, code, now)
+    except CodeInvalid:
+        guessed = True
+        raise
+    finally:
+        if not guessed:
+            for key, _limit, _window in keys:
+                await limiter.undo(key)
 
 
 async def _attendee(db: AsyncSession, who: Principal, activity_id: uuid.UUID) -> tuple[Activity, Signup]:
@@ -417,11 +443,11 @@ async def _attendee(db: AsyncSession, who: Principal, activity_id: uuid.UUID) ->
 
 
 async def check_in(
-    db: AsyncSession, who: Principal, activity_id: uuid.UUID, code: str, secret: str
+    db: AsyncSession, who: Principal, limiter: Limiter, activity_id: uuid.UUID, code: str, secret: bytes
 ) -> Signup:
     activity, signup = await _attendee(db, who, activity_id)
     now = clock.now()
-    verify_code(secret, activity.id, code, now)
+    await _verify_counted(limiter, who, activity, code, secret, now)
     if not (activity.start_at - CHECKIN_TOLERANCE <= now <= activity.end_at):
         raise OutsideWindow()
     if signup.checked_in_at is not None:
@@ -432,11 +458,11 @@ async def check_in(
 
 
 async def check_out(
-    db: AsyncSession, who: Principal, activity_id: uuid.UUID, code: str, secret: str
+    db: AsyncSession, who: Principal, limiter: Limiter, activity_id: uuid.UUID, code: str, secret: bytes
 ) -> Signup:
     activity, signup = await _attendee(db, who, activity_id)
     now = clock.now()
-    verify_code(secret, activity.id, code, now)
+    await _verify_counted(limiter, who, activity, code, secret, now)
     if not (activity.start_at <= now <= activity.end_at + CHECKIN_TOLERANCE):
         raise OutsideWindow()
     if signup.checked_in_at is None:
@@ -507,42 +533,57 @@ def credited_minutes(activity: Activity, signup: Signup) -> int:
 
 
 async def settle(db: AsyncSession, who: Principal, activity_id: uuid.UUID) -> dict[str, Any]:
-    """Credit every attendee's minutes and points once (结算); a second call is already_settled."""
+    """Credit every attendee's minutes and points once (结算); a second call is already_settled.
+
+    One attendee who cannot be credited (say a volunteer who moved to another community, whose wallet
+    went along) does not block the others: each attendee is credited in a savepoint of their own, and
+    the ones that failed come back as `exceptions` (and stay uncredited). Settling a settled activity
+    again retries only those, once staff have sorted out the cause (issue #18).
+    """
     activity = await _load_staff(db, who, activity_id, lock=True)
-    if activity.status is ActivityStatus.settled:
-        raise AlreadySettled()
-    if activity.status is not ActivityStatus.finished:
+    retry = activity.status is ActivityStatus.settled
+    if not retry and activity.status is not ActivityStatus.finished:
         raise ActivityInvalidTransition()
-    signups = (
-        (
-            await db.execute(
-                select(Signup)
-                .where(Signup.activity_id == activity.id, Signup.status == SignupStatus.signed_up)
-                .order_by(Signup.user_id)
-                .with_for_update()
-            )
-        )
-        .scalars()
-        .all()
-    )
-    credits = []
+    query = select(Signup).where(Signup.activity_id == activity.id, Signup.status == SignupStatus.signed_up)
+    if retry:
+        query = query.where(Signup.credited_minutes.is_(None))
+    signups = (await db.execute(query.order_by(Signup.user_id).with_for_update())).scalars().all()
+    if retry and not signups:
+        raise AlreadySettled()
+    credits: list[dict[str, Any]] = []
+    exceptions: list[dict[str, Any]] = []
     for signup in signups:
         minutes = credited_minutes(activity, signup)
         points = activity.points_reward if minutes > 0 else 0
-        for asset, amount in ((Asset.hours, minutes), (Asset.points, points)):
-            if amount <= 0:
-                continue
-            await ledger.transfer(
-                db,
-                debit=await ledger.system_account(db, activity.community_id, "issuance", asset),
-                credit=await ledger.user_account(db, signup.user_id, asset),
-                amount=amount,
-                kind=TransferKind.volunteer_reward,
-                reference=f"activity:{activity.id}",
-                idempotency_key=f"activity:{activity.id}:{signup.user_id}:{asset.value}",
-                actor_id=who.id,
-                memo=activity.title[:200],
+        try:
+            async with db.begin_nested():
+                for asset, amount in ((Asset.hours, minutes), (Asset.points, points)):
+                    if amount <= 0:
+                        continue
+                    await ledger.transfer(
+                        db,
+                        debit=await ledger.system_account(db, activity.community_id, "issuance", asset),
+                        credit=await ledger.user_account(db, signup.user_id, asset),
+                        amount=amount,
+                        kind=TransferKind.volunteer_reward,
+                        reference=f"activity:{activity.id}",
+                        idempotency_key=f"activity:{activity.id}:{signup.user_id}:{asset.value}",
+                        actor_id=who.id,
+                        memo=activity.title[:200],
+                    )
+        except DomainError as exc:
+            message = exc.detail if exc.detail is not None else exc.message
+            text = message if isinstance(message, str) else message.zh
+            exceptions.append(
+                {
+                    "user_id": signup.user_id,
+                    "minutes": minutes,
+                    "points": points,
+                    "code": exc.code,
+                    "detail": text,
+                }
             )
+            continue
         signup.credited_minutes = minutes
         signup.credited_points = points
         if minutes > 0:
@@ -558,17 +599,20 @@ async def settle(db: AsyncSession, who: Principal, activity_id: uuid.UUID) -> di
                 link="/wallet",
                 data={"activity_id": str(activity.id), "minutes": minutes, "points": points},
             )
-    activity.status = ActivityStatus.settled
-    activity.settled_at = clock.now()
-    activity.settled_by = who.id
+    if not retry:
+        activity.status = ActivityStatus.settled
+        activity.settled_at = clock.now()
+        activity.settled_by = who.id
     await audit.record(
         db,
         actor_id=who.id,
-        action="activity.settle",
+        action="activity.settle_retry" if retry else "activity.settle",
         target_type="activity",
         target_id=activity.id,
         community_id=activity.community_id,
         attendees=len(credits),
+        exceptions=len(exceptions),
+        exception_users=",".join(str(e["user_id"]) for e in exceptions) or None,
     )
     await db.flush()
     return {
@@ -578,6 +622,7 @@ async def settle(db: AsyncSession, who: Principal, activity_id: uuid.UUID) -> di
         "minutes_credited": sum(c["minutes"] for c in credits),
         "points_credited": sum(c["points"] for c in credits),
         "credits": credits,
+        "exceptions": exceptions,
     }
 
 
@@ -611,7 +656,7 @@ async def remind_upcoming(db: AsyncSession, now: datetime) -> int:
     sent = 0
     for activity in due:
         activity.reminded_at = now
-        when = activity.start_at.astimezone(clock.SHANGHAI).strftime("%m月%d日 %H:%M")
+        when = clock.local_text(activity.start_at, clock.SHORT)
         volunteers = (
             await db.execute(
                 select(Signup.user_id).where(

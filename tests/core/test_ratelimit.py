@@ -54,3 +54,14 @@ async def test_keys_are_independent(limiter: Limiter) -> None:
         await limiter.hit(a, 1, 60)
     assert await limiter.blocked(a, 1, 60) is not None
     assert await limiter.blocked(b, 1, 60) is None
+
+
+async def test_undo_gives_one_count_back_and_never_goes_below_zero(limiter: Limiter) -> None:
+    key = f"u:{uuid.uuid4().hex}"
+    for _ in range(3):
+        await limiter.hit(key, 3, 60)
+    await limiter.undo(key)
+    assert await limiter.blocked(key, 3, 60) is None
+    for _ in range(5):
+        await limiter.undo(key)
+    assert await limiter.hit(key, 1, 60) is None  # back at zero, not below

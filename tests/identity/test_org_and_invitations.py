@@ -24,7 +24,12 @@ async def test_staff_invites_a_handler_who_accepts_once(client: httpx.AsyncClien
     accepted = await client.post(f"/api/v1/invitations/{code}/accept", headers=auth(invitee))
     assert accepted.status_code == 200, accepted.text
     roles = accepted.json()["roles"]
-    assert {"role": "handler", "org_unit_id": str(world.department.id), "merchant_id": None} in roles
+    assert {
+        "role": "handler",
+        "org_unit_id": str(world.department.id),
+        "merchant_id": None,
+        "building_id": None,
+    } in roles
 
     again = await client.post(f"/api/v1/invitations/{code}/accept", headers=auth(world.neighbour))
     assert again.status_code == 409
@@ -62,6 +67,7 @@ async def test_merchant_invitation_binds_the_merchant(client: httpx.AsyncClient,
         "role": "merchant",
         "org_unit_id": str(world.community.id),
         "merchant_id": str(world.merchant.id),
+        "building_id": None,
     } in (accepted.json()["roles"])
 
 
@@ -162,9 +168,12 @@ async def test_resident_joins_a_community_and_binds_a_phone(client: httpx.AsyncC
     )
     assert r.status_code == 200
     assert r.json()["community_id"] == str(world.community.id)
-    assert {"role": "resident", "org_unit_id": str(world.community.id), "merchant_id": None} in r.json()[
-        "roles"
-    ]
+    assert {
+        "role": "resident",
+        "org_unit_id": str(world.community.id),
+        "merchant_id": None,
+        "building_id": None,
+    } in r.json()["roles"]
     phone = await client.post("/api/v1/auth/phone", json={"code": "phone-13812345678"}, headers=headers)
     assert phone.status_code == 200
     assert phone.json()["phone"] == "13812345678"

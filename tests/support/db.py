@@ -8,6 +8,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -17,17 +18,38 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.core.embedded import ensure_database, socket_url, start_embedded
 from app.models import Base
 
+# The suite's own server lives under a path with a space and longer than a Unix socket path may be,
+# so every run proves the embedded server copes with both (issue #19, point 1).
+ODD_DIR_NAME = "my linli " + "a-rather-long-directory-name-" * 3
+
+
+@dataclass
+class EmbeddedInfo:
+    data_dir: Path | None = None
+
+
+EMBEDDED = EmbeddedInfo()
+
+
+def odd_data_dir() -> Path:
+    """A fresh directory whose path has spaces and exceeds the ~107-byte socket path limit."""
+    root = Path(tempfile.mkdtemp(prefix="linli test "))
+    path = root / ODD_DIR_NAME
+    path.mkdir()
+    return path
+
 
 @contextmanager
 def embedded_server_url() -> Iterator[str]:
-    root = Path(tempfile.mkdtemp(prefix="linli-test-"))
-    server = start_embedded(root, cleanup_mode="delete")
+    data_dir = odd_data_dir()
+    server = start_embedded(data_dir, cleanup_mode="delete")
+    EMBEDDED.data_dir = data_dir
     try:
         ensure_database(server, "linli_test")
         yield socket_url(server, "linli_test")
     finally:
-        server.cleanup()
-        shutil.rmtree(root, ignore_errors=True)
+        server.stop()
+        shutil.rmtree(data_dir.parent, ignore_errors=True)
 
 
 def _plain(url: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import clock
 from app.core.security import create_access_token, hash_password
 from app.core.settings import Settings
 from app.models.identity import OrgKind, OrgUnit, Role, RoleGrant, User
@@ -65,6 +66,7 @@ async def make_user(
     password: str | None = None,
     birth_date: date | None = None,
     subsidy_eligible: bool = False,
+    birth_date_verified: bool = True,
 ) -> User:
     n = next(_seq)
     user = User(
@@ -75,6 +77,7 @@ async def make_user(
         phone=phone or f"139{n:08d}"[-11:],
         community_id=community.id if community else None,
         birth_date=birth_date,
+        birth_date_verified_at=clock.now() if birth_date and birth_date_verified else None,
         subsidy_eligible=subsidy_eligible,
     )
     db.add(user)

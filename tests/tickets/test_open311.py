@@ -65,6 +65,16 @@ async def test_a_machine_client_files_a_request_and_reads_it_back(
     rid = created["service_request_id"]
     assert created["service_notice"].startswith("工单编号 GD20261201-")
 
+    hidden = await client.get(f"{V2}/requests/{rid}.json")
+    assert hidden.status_code == 404  # nothing is public until staff approve a public summary
+    await move(
+        client,
+        rid,
+        "publish",
+        world.staff,
+        public_summary="桃源路口井盖缺失，联系人手机13812345678",
+        public_location="桃源路",
+    )
     one = await client.get(f"{V2}/requests/{rid}.json")
     assert one.status_code == 200
     req = one.json()[0]
@@ -103,6 +113,8 @@ async def test_requests_filter_by_service_status_and_dates(
     clock.freeze(datetime(2026, 12, 5, 1, tzinfo=UTC))
     b = await make_ticket(db, water, world.resident)
     await move(client, b.id, "reject", world.staff, reason="重复")
+    for t in (a, b):
+        await move(client, t.id, "publish", world.staff, public_summary="路灯不亮")
 
     def ids(r: httpx.Response) -> set[str]:
         assert r.status_code == 200, r.text

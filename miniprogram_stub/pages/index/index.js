@@ -14,6 +14,9 @@ const RESIDENT = [
   { page: 'pages/wallet/index', text: '我的积分' },
   { page: 'pages/redeem-code/index', text: '积分兑换码' },
   { page: 'pages/notifications/index', text: '消息通知' },
+  { page: 'pages/service-items/index', text: '办事指南' },
+  { page: 'pages/service-requests/index', text: '我的办件' },
+  { page: 'pages/office-hours/index', text: '驻点服务' },
 ]
 const MERCHANT = [
   { page: 'pages/merchant/scan/index', text: '扫码核销' },

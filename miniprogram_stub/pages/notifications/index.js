@@ -13,6 +13,7 @@ function pageFor(link) {
   m = /^\/activities\/([^/?#]+)/.exec(link)
   if (m) return ['pages/activity/index', { id: m[1] }]
   if (/^\/bookings/.test(link)) return ['pages/bookings/index', {}]
+  if (/^\/redemptions\/pending/.test(link)) return ['pages/redeem-code/index', {}]
   if (/^\/(wallet|redemptions)/.test(link)) return ['pages/wallet/index', {}]
   if (/^\/mutual-aid/.test(link)) return ['pages/mutual-aid/index', {}]
   return null

@@ -1,6 +1,7 @@
 // The redemption code (积分兑换码) shown at a shop's till: QR + 18 digits, a countdown, and a fresh
 // code when it expires. While shown it watches the balance, so the resident sees the merchant's
-// redemption land ("已兑换 N 积分") and gets a new code (the used one is spent).
+// redemption land ("已兑换 N 积分") and gets a new code (the used one is spent). A large amount
+// (over the community's threshold) waits for the resident here: "确认支付" or "拒绝" (issue #18).
 const api = require('../../utils/api')
 const format = require('../../utils/format')
 
@@ -16,6 +17,8 @@ Component({
     countdown: '',
     points: null,
     used: '',
+    pending: null,
+    deciding: false,
     loading: false,
     error: '',
   },
@@ -75,7 +78,40 @@ Component({
       this.setData({ used: '' })
       return this.issue()
     },
+    checkPending() {
+      return api.get('/redemptions/pending', { quiet: true }).then(
+        (items) => {
+          const p = (items || [])[0]
+          this.setData({ pending: p ? { id: p.id, merchant: p.merchant_name, points: p.points } : null })
+          return p || null
+        },
+        () => null,
+      )
+    },
+    decide(e) {
+      const pending = this.data.pending
+      if (!pending || this.data.deciding) return null
+      const verdict = e.currentTarget.dataset.verdict === 'confirm' ? 'confirm' : 'decline'
+      this.setData({ deciding: true })
+      return api
+        .post(`/redemptions/pending/${pending.id}/${verdict}`, {})
+        .then((out) => {
+          this.setData({
+            deciding: false,
+            pending: null,
+            used: verdict === 'confirm' ? `已兑换 ${out.points} 积分` : '已拒绝这笔核销',
+          })
+          return Promise.all([this.checkBalance(), this.issue()])
+        })
+        .catch(() => this.setData({ deciding: false, pending: null }))
+    },
     checkBalance() {
+      return this.checkWallet().then((out) => {
+        this.checkPending() // after the balance: a large redemption waiting for this resident's yes
+        return out
+      })
+    },
+    checkWallet() {
       return api.get('/wallet', { quiet: true }).then(
         (w) => {
           const before = this.data.points

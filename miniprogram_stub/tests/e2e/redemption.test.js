@@ -92,3 +92,50 @@ test('a merchant redeems a resident’s code and both sides see the result; a re
     codePage.instance.onUnload()
   }
 })
+
+test('a large redemption waits for the resident to confirm it on their phone', async () => {
+  const staff = await backend.as('demo-staff')
+  const elder = await backend.as(RESIDENT)
+  await staff.post('/grants', { user_id: elder.user.id, asset: 'points', amount: 600, reason: '志愿服务表彰' })
+  const start = (await elder.get('/wallet')).points
+
+  wxb.as(RESIDENT)
+  const codePage = await open('pages/redeem-code/index')
+  let scan = null
+  try {
+    await waitFor(() => codePage.instance.data.code, { what: 'a code' })
+    const code = codePage.instance.data.code
+
+    // the merchant asks for 501 points: over the threshold, so the till waits
+    wxb.as('demo-merchant')
+    wxb.state.scanResults.push(code)
+    scan = await open('pages/merchant/scan/index')
+    await tap(scan, '#scan')
+    await waitFor(() => scan.querySelector('#points'), { what: 'the amount step' })
+    await input(scan, '#points', '501')
+    await tap(scan, '#review')
+    await tap(scan, '#confirm')
+    await waitFor(() => scan.querySelector('#pending'), { what: 'waiting for the resident' })
+    expect(text(scan, '#pending-points')).toBe('501 积分')
+    expect((await elder.get('/wallet')).points).toBe(start)
+
+    // the resident's code page shows the request; they confirm
+    wxb.as(RESIDENT)
+    await codePage.instance.checkPending()
+    await waitFor(() => codePage.querySelector('#approve'), { what: 'the confirmation card' })
+    expect(text(codePage, '#pending-points')).toBe('501 积分')
+    await tap(codePage, '#approve')
+    await waitFor(() => codePage.querySelector('#used'), { what: 'the confirmed notice' })
+    expect(text(codePage, '#used')).toBe('✓ 已兑换 501 积分')
+    expect((await elder.get('/wallet')).points).toBe(start - 501)
+
+    // the till sees it go through
+    wxb.as('demo-merchant')
+    await scan.instance.checkPending()
+    await waitFor(() => scan.querySelector('#result'), { what: 'the result' })
+    expect(text(scan, '#result-points')).toBe('501 积分')
+  } finally {
+    codePage.instance.onUnload()
+    if (scan) scan.instance.stopWaiting()
+  }
+})

@@ -1,6 +1,6 @@
 // Starts the real backend for the end-to-end tests: `python -m app serve --demo` on a free port, with a
 // fresh data directory (so a fresh embedded PostgreSQL) and the local WeChat fake, then waits for
-// /readyz. globalTeardown stops it with SIGINT, which also stops the embedded PostgreSQL.
+// /readyz. globalTeardown stops it with SIGTERM and checks the worker and the embedded PostgreSQL stopped too.
 const { spawn } = require('child_process')
 const fs = require('fs')
 const http = require('http')
@@ -61,7 +61,11 @@ module.exports = async () => {
   }
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'linli-mp-e2e-'))
+  // A data path with spaces and longer than a Unix socket path may be (~107 bytes): the backend must keep
+  // its data there and put the database's socket elsewhere (issue #19, point 1).
+  const dataRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'linli mp e2e '))
+  const dataDir = path.join(dataRoot, 'a data directory '.repeat(5).trim())
+  fs.mkdirSync(dataDir)
   const logPath = path.join(dataDir, 'server.log')
   const log = fs.openSync(logPath, 'a')
   const child = spawn(PYTHON, ['-m', 'app', 'serve', '--demo', '--host', '127.0.0.1', '--port', String(port)], {
@@ -83,7 +87,7 @@ module.exports = async () => {
   child.on('exit', (code, signal) => {
     exited = { code, signal }
   })
-  globalThis.__LINLI_SERVER__ = { child, dataDir, logPath }
+  globalThis.__LINLI_SERVER__ = { child, dataDir, dataRoot, logPath }
   const deadline = Date.now() + READY_TIMEOUT_MS
   for (;;) {
     if (exited) {

@@ -13,12 +13,19 @@ const EMPTY = {
   offerName: '',
   offerPoints: 0,
   result: {},
+  pendingId: '',
+  pendingPoints: 0,
   busy: false,
   error: '',
 }
 
 Component({
   data: Object.assign({ merchantId: '', merchantName: '', offers: [] }, EMPTY),
+  lifetimes: {
+    detached() {
+      this.stopWaiting()
+    },
+  },
   methods: {
     onLoad() {
       return api.get('/me').then((me) => {
@@ -95,6 +102,7 @@ Component({
         .post('/redemptions', body, { key: this.key })
         .then((r) => {
           this.key = null
+          if (r.code === 'confirmation_required') return this.waitForResident(r)
           this.setData({
             busy: false,
             step: 'result',
@@ -114,7 +122,46 @@ Component({
           if (err.status && err.status < 500) this.key = null
         })
     },
+    // 202 confirmation_required: a large amount waits for the resident to confirm on their phone.
+    waitForResident(r) {
+      this.setData({ busy: false, step: 'pending', pendingId: r.pending_id, pendingPoints: r.points })
+      this.stopWaiting()
+      this.waiter = setInterval(() => this.checkPending(), 2000)
+      return r
+    },
+    checkPending() {
+      const id = this.data.pendingId
+      if (!id) return null
+      return api.get(`/redemptions/pending/${id}`, { quiet: true }).then(
+        (p) => {
+          if (p.status === 'pending') return null
+          this.stopWaiting()
+          if (p.status === 'confirmed') {
+            return api.get(`/redemptions/${p.redemption_id}`).then((done) =>
+              this.setData({
+                step: 'result',
+                result: {
+                  id: done.id,
+                  points: done.points,
+                  offerName: done.offer_name || '',
+                  resident: done.resident ? done.resident.name : '',
+                  when: format.time(done.created_at),
+                },
+              }),
+            )
+          }
+          this.setData({ step: 'scan', error: p.status === 'declined' ? '居民拒绝了这笔核销' : '居民未在时限内确认，请重新扫码' })
+          return null
+        },
+        () => null,
+      )
+    },
+    stopWaiting() {
+      if (this.waiter) clearInterval(this.waiter)
+      this.waiter = null
+    },
     again() {
+      this.stopWaiting()
       this.setData(Object.assign({}, EMPTY))
     },
   },

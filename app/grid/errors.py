@@ -1,0 +1,65 @@
+"""Errors of the grid domain: stable codes, Chinese and English messages."""
+
+from __future__ import annotations
+
+from app.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed, _
+
+
+class GridNotFound(NotFound):
+    code = "grid_not_found"
+    message = _("网格不存在或无权查看", "No such grid")
+
+
+class BuildingNotFound(NotFound):
+    code = "building_not_found"
+    message = _("楼栋不存在或无权查看", "No such building")
+
+
+class AddressNotFound(NotFound):
+    code = "address_not_found"
+    message = _("住址登记不存在或无权查看", "No such address")
+
+
+class CommunityNotFound(NotFound):
+    code = "community_not_found"
+    message = _("社区不存在或不在您的管辖范围", "No such community in your scope")
+
+
+class CommunityRequired(ValidationFailed):
+    code = "community_required"
+    message = _("您管辖多个社区，请指定 community_id", "You act for several communities: give community_id")
+
+
+class BuildingExists(Conflict):
+    code = "building_exists"
+    message = _("该小区已有同名楼栋", "This compound already has a building of that name")
+
+
+class GridExists(Conflict):
+    code = "grid_exists"
+    message = _("该社区已有同名网格", "This community already has a grid of that name")
+
+
+class GridInUse(Conflict):
+    code = "grid_in_use"
+    message = _(
+        "网格下还有楼栋或人员，不能删除", "The grid still has buildings or people; it cannot be deleted"
+    )
+
+
+class BuildingInUse(Conflict):
+    code = "building_in_use"
+    message = _(
+        "楼栋已有居民登记或其他记录，不能删除",
+        "Residents or records refer to this building; it cannot be deleted",
+    )
+
+
+class AddressClosed(InvalidTransition):
+    code = "address_closed"
+    message = _("这条住址已迁出，不能确认", "This address is no longer current and cannot be confirmed")
+
+
+class NoCommunity(ValidationFailed):
+    code = "community_not_joined"
+    message = _("请先选择所在社区", "Join a community first")

@@ -1,0 +1,131 @@
+"""The API contract of the grid: grids, buildings, residents' addresses."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: str) -> str:
+    """Refuse NUL and control characters (PostgreSQL cannot store NUL); normalise to NFC.
+    To be replaced by the shared text type of app/core/text.py once it is on main."""
+    if CONTROL.search(value):
+        raise ValueError("control characters are not allowed")
+    return unicodedata.normalize("NFC", value)
+
+
+Clean = AfterValidator(clean_text)
+GridName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), Clean]
+Compound = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), Clean]
+BuildingName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), Clean]
+RoomText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), Clean]
+Units = Annotated[int, Field(ge=1, le=99)]
+Floors = Annotated[int, Field(ge=1, le=200)]
+
+
+class GridIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    community_id: uuid.UUID | None = Field(None, description="Defaults to the caller's community")
+    name: GridName
+
+
+class GridPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: GridName
+
+
+class GridOut(BaseModel):
+    id: uuid.UUID
+    community_id: uuid.UUID
+    name: str
+    buildings: int = Field(description="Buildings in this grid")
+
+
+class BuildingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    grid_id: uuid.UUID = Field(description="The grid (网格) it stands in; its community is the building's")
+    compound: Compound = Field(description="The residential compound (小区)")
+    name: BuildingName = Field(description='Such as "3栋"')
+    units: Units | None = Field(None, description="Number of units (单元)")
+    floors: Floors | None = None
+
+
+class BuildingPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    grid_id: uuid.UUID | None = None
+    compound: Compound | None = None
+    name: BuildingName | None = None
+    units: Units | None = None
+    floors: Floors | None = None
+
+
+class BuildingOut(BaseModel):
+    id: uuid.UUID
+    community_id: uuid.UUID
+    grid_id: uuid.UUID
+    grid_name: str
+    compound: str
+    name: str
+    units: int | None
+    floors: int | None
+    residents_registered: int | None = Field(None, description="Staff only: residents living here now")
+    residents_confirmed: int | None = Field(None, description="Staff only: of them, confirmed by staff")
+
+
+class CurrentAddress(BaseModel):
+    """Where a resident lives now (for other domains: `grid.service.current_address`)."""
+
+    building_id: uuid.UUID
+    grid_id: uuid.UUID
+    community_id: uuid.UUID
+    unit: str | None
+    room: str | None
+
+
+class AddressIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    building_id: uuid.UUID
+    unit: RoomText | None = Field(None, description="单元, free text such as 2单元")
+    room: RoomText | None = Field(None, description="Room (室), free text such as 501")
+
+
+class AddressOut(BaseModel):
+    id: uuid.UUID
+    user_id: uuid.UUID
+    community_id: uuid.UUID
+    building_id: uuid.UUID
+    building_name: str
+    compound: str
+    grid_id: uuid.UUID
+    unit: str | None
+    room: str | None
+    valid_from: datetime
+    valid_to: datetime | None
+    confirmed: bool
+    confirmed_at: datetime | None
+
+
+class ResidentAtBuildingOut(BaseModel):
+    """Staff's view of one household at a building (personal data: staff of the community only)."""
+
+    address_id: uuid.UUID
+    user_id: uuid.UUID
+    name: str
+    unit: str | None
+    room: str | None
+    valid_from: datetime
+    confirmed: bool
+    confirmed_at: datetime | None
+
+
+class BuildingCountOut(BaseModel):
+    building_id: uuid.UUID
+    registered: int
+    confirmed: int
