@@ -97,11 +97,27 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             print(demo.login_help(port), flush=True)  # noqa: T201
         get_settings.cache_clear()
         # The demo is complete with one background worker beside the API (same database, via DATABASE_URL).
+        # One background worker beside the API (same database, via DATABASE_URL) unless --no-worker.
         if args.demo or args.worker:
             worker = subprocess.Popen([sys.executable, "-m", "app", "worker"])
-        config = uvicorn.Config("app.main:app", host=host, port=port, log_config=None, proxy_headers=True)
-        server = uvicorn.Server(config)
-        server.run()
+        processes = args.workers or settings.linli_api_workers or os.cpu_count() or 1
+        config = uvicorn.Config(
+            "app.main:app", host=host, port=port, log_config=None, proxy_headers=True, workers=processes
+        )
+        print(  # noqa: T201
+            f"linli: serving http://{host}:{port} with {processes} API process{'es' if processes > 1 else ''}"
+            f" and {'one' if worker is not None else 'no'} job worker",
+            flush=True,
+        )
+        if processes > 1:
+            from uvicorn.supervisors import Multiprocess
+
+            # The supervisor installs its own SIGINT/SIGTERM handlers, stops its children and returns;
+            # the finally below then stops the job worker and the embedded database as before.
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
+        else:
+            server = uvicorn.Server(config)
+            server.run()
     finally:
         if worker is not None:
             worker.terminate()
@@ -133,7 +149,17 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--demo", action="store_true", help="load demo data once before serving")
-    serve.add_argument("--worker", action="store_true", help="run the background worker beside the API")
+    serve.add_argument(
+        "--worker",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run one background job worker beside the API (default; --no-worker to leave it out)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="API processes (default: LINLI_API_WORKERS, else one per CPU core)",
+    )
     sub.add_parser("worker", help="run the background job worker")
     sub.add_parser("migrate", help="upgrade the database to the newest revision")
     admin = sub.add_parser("create-admin", help="create an admin (and the root street if none)")

@@ -62,8 +62,8 @@ FROM s RETURNING id
 
 INTAKE = """
 INSERT INTO tickets (id, number, community_id, category_id, status, priority, title, description, channel,
-    reporter_id, created_by, queue_at, escalation_level, search_text, created_at, updated_at)
-SELECT $1, $2, c.community_id, c.id, 'submitted', 0, $4, $5, 'app', $3, $3, now(), 0, $4 || ' ' || $5, now(), now()
+    reporter_id, created_by, queue_at, escalation_level, created_at, updated_at)
+SELECT $1, $2, c.community_id, c.id, 'submitted', 0, $4, $5, 'app', $3, $3, now(), 0, now(), now()
 FROM ticket_categories c WHERE c.id = $6
 RETURNING id, number, status
 """

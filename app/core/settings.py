@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     invitation_days: int = 7
     host: str = "127.0.0.1"
     port: int = 8000
+    # API processes `serve` starts (default: one per CPU core).
+    linli_api_workers: int | None = None
+    # Seconds a resolved caller (user, roles, scope) is reused from the in-process cache; also the
+    # longest a revoked role or a deactivated account keeps working (docs/performance.md).
+    linli_principal_cache_seconds: float = 10.0
     log_level: str = "INFO"
     timezone: str = "Asia/Shanghai"
     extra: dict[str, str] = Field(default_factory=dict)

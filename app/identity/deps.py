@@ -14,6 +14,7 @@ from fastapi.security import OAuth2PasswordBearer
 from app.core.database import DB
 from app.core.errors import Forbidden, Unauthorized, _
 from app.core.security import decode_access_token
+from app.identity import principal_cache
 from app.identity.principal import Grant, Principal, load_principal
 from app.models.identity import Role, User
 
@@ -40,10 +41,14 @@ async def current_principal(
     user_id = decode_access_token(request.app.state.settings, token)
     if user_id is None:
         raise Unauthorized(_("登录已过期或令牌无效，请重新登录", "The token is invalid or expired"))
-    user = await db.get(User, user_id)
-    if user is None or not user.is_active:
-        raise Unauthorized(_("账号不存在或已停用", "The account does not exist or is disabled"))
-    principal = await load_principal(db, user)
+    ttl = request.app.state.settings.linli_principal_cache_seconds
+    principal = await principal_cache.lookup(db, user_id, ttl)
+    if principal is None:
+        user = await db.get(User, user_id)
+        if user is None or not user.is_active:
+            raise Unauthorized(_("账号不存在或已停用", "The account does not exist or is disabled"))
+        principal = await load_principal(db, user)
+        principal_cache.remember(principal, ttl)
     request.state.principal = principal
     return principal
 

@@ -24,7 +24,7 @@ from app.core.security import (
 )
 from app.core.settings import Settings
 from app.grid import service as grid_service
-from app.identity import errors
+from app.identity import errors, principal_cache
 from app.identity.principal import Principal, load_principal
 from app.identity.schemas import (
     EligibilityIn,
@@ -272,6 +272,7 @@ async def logout(db: AsyncSession, token: str) -> None:
 async def bind_phone(db: AsyncSession, wechat: WechatClient, who: Principal, code: str) -> UserOut:
     who.user.phone = await wechat.phone_number(code)
     await db.flush()
+    principal_cache.forget(who.id)
     return user_out(who)
 
 
@@ -309,6 +310,7 @@ async def verify_eligibility(
         **body.model_dump(exclude_none=True, mode="json"),
     )
     await db.flush()
+    principal_cache.forget(user.id)
     return user_out(await load_principal(db, user))
 
 
@@ -328,6 +330,7 @@ async def update_me(db: AsyncSession, who: Principal, body: MePatch) -> UserOut:
             raise errors.BadOrgUnit(_("请选择一个社区", "Choose a community"))
         who.user.community_id = unit.id
     await db.flush()
+    principal_cache.forget(who.id)
     return user_out(await load_principal(db, who.user))
 
 
@@ -568,6 +571,7 @@ async def accept_invitation(db: AsyncSession, limiter: Limiter, who: Principal, 
                 granted_by=invitation.created_by,
             )
         )
+        principal_cache.forget(who.id)
     await audit.record(
         db,
         actor_id=who.id,
