@@ -26,7 +26,16 @@ log = logging.getLogger("linli.demo")
 
 STREET_NAME = "南山示范街道"
 DEMO_PASSWORD = "linli-demo-2026"
-DOMAINS = ("tickets", "ledger", "volunteering", "merchants", "bookings", "notifications", "service_items")
+DOMAINS = (
+    "tickets",
+    "ledger",
+    "volunteering",
+    "merchants",
+    "bookings",
+    "notifications",
+    "service_items",
+    "grid",
+)
 
 
 @dataclass
