@@ -18,6 +18,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
+from app.core.text import printable
 from app.grid.schemas import BoardOut
 
 FONT = "STSong-Light"
@@ -32,7 +33,7 @@ LINE = 20.0
 def _wrap(text: str, size: float, width: float) -> list[str]:
     """Break text to fit `width` (CJK has no spaces: break on any character)."""
     lines, current = [], ""
-    for ch in text:
+    for ch in printable(text):
         if ch == "\n" or pdfmetrics.stringWidth(current + ch, FONT, size) > width:
             lines.append(current)
             current = "" if ch == "\n" else ch

@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from app.core.text import Clean, limits
 from app.models.grid import BoardLevel, BoardRole
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean_text(value: str) -> str:
-    """Refuse NUL and control characters (PostgreSQL cannot store NUL); normalise to NFC.
-    To be replaced by the shared text type of app/core/text.py once it is on main."""
-    if CONTROL.search(value):
-        raise ValueError("control characters are not allowed")
-    return unicodedata.normalize("NFC", value)
-
-
-Clean = AfterValidator(clean_text)
-GridName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), Clean]
-Compound = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), Clean]
-BuildingName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), Clean]
-RoomText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), Clean]
+GridName = Annotated[str, limits(1, 100), Clean]
+Compound = Annotated[str, limits(1, 100), Clean]
+BuildingName = Annotated[str, limits(1, 50), Clean]
+RoomText = Annotated[str, limits(1, 20), Clean]
 Units = Annotated[int, Field(ge=1, le=99)]
 Floors = Annotated[int, Field(ge=1, le=200)]
 
@@ -134,9 +121,9 @@ class BuildingCountOut(BaseModel):
 
 
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9\- ]{2,18}[0-9]$")]
-Hours = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), Clean]
-Duties = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), Clean]
-PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), Clean]
+Hours = Annotated[str, limits(1, 100), Clean]
+Duties = Annotated[str, limits(1, 300), Clean]
+PersonName = Annotated[str, limits(1, 50), Clean]
 
 ROLE_LABELS = {
     BoardRole.building_lead: "楼栋长",
