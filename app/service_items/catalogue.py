@@ -13,7 +13,13 @@ from app.core.pagination import InvalidCursor, Page, PageParams, page_of
 from app.identity.deps import Principal
 from app.models.identity import OrgKind, OrgUnit, Role
 from app.models.service_items import CATEGORY_LABELS, ItemCategory, ServiceItem, ServiceItemVersion
-from app.service_items.errors import CommunityRequired, InvalidDepartment, ItemCodeTaken, ItemNotFound
+from app.service_items.errors import (
+    CommunityNotFound,
+    CommunityRequired,
+    InvalidDepartment,
+    ItemCodeTaken,
+    ItemNotFound,
+)
 from app.service_items.schemas import ItemIn, ItemOut, ItemPatch, ItemRules, MaterialIn, MaterialOut
 
 RULE_FIELDS = (
@@ -45,7 +51,7 @@ def write_community(who: Principal, community_id: uuid.UUID | None) -> uuid.UUID
     """The community a new record belongs to: explicit and in the caller's staff scope, else their own."""
     if community_id is not None:
         if not who.is_staff_of(community_id):
-            raise ItemNotFound()
+            raise CommunityNotFound()
         return community_id
     if who.community_id is not None and who.is_staff_of(who.community_id):
         return who.community_id

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.bookings import service as bookings
 from app.bookings.schemas import ServiceIn, SlotIn, SlotsIn
 from app.core import audit, clock
-from app.identity.deps import Principal
+from app.identity.deps import Principal, load_principal
 from app.models.bookings import Audience
 from app.models.identity import User
 from app.models.service_items import OfficeHours, OfficeSession, Recurrence
@@ -238,3 +238,28 @@ async def list_all(db: AsyncSession, who: Principal, community_id: uuid.UUID | N
         )
     ).scalars()
     return [await out(db, who, oh) for oh in rows]
+
+
+async def extend_sessions(db: AsyncSession, now: datetime) -> int:
+    """Keep sessions and booking slots made GENERATE_DAYS ahead (idempotent: existing days are kept).
+
+    Slots are made through the bookings service in the name of whoever created the office hours, so the
+    bookings rules about who may open slots still hold; office hours whose creator is no longer the
+    community's staff are left alone until staff extend them by hand.
+    """
+    today = now.astimezone(clock.SHANGHAI).date()
+    made = 0
+    rows = (
+        await db.execute(select(OfficeHours).where(OfficeHours.active.is_(True)).order_by(OfficeHours.id))
+    ).scalars()
+    for oh in list(rows):
+        creator = await db.get(User, oh.created_by) if oh.created_by else None
+        if creator is None:
+            continue
+        who = await load_principal(db, creator)
+        if not who.is_staff_of(oh.community_id):
+            continue
+        made += await ensure_sessions(
+            db, who, oh, max(today, oh.starts_on), today + timedelta(days=GENERATE_DAYS)
+        )
+    return made

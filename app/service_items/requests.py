@@ -338,6 +338,8 @@ async def list_requests(
             at, last_id = datetime.fromisoformat(str(position[0])), uuid.UUID(str(position[1]))
         except (ValueError, IndexError) as exc:
             raise InvalidCursor() from exc
+        if at.tzinfo is None:  # every cursor we hand out is aware; a naive one is forged
+            raise InvalidCursor()
         query = query.where(
             or_(
                 ServiceRequest.created_at < at,

@@ -20,7 +20,7 @@ from app.identity.deps import Principal
 from app.models.identity import OrgUnit
 from app.models.service_items import Rating, RequestStatus, ServiceItem, ServiceItemVersion, ServiceRequest
 from app.service_items import deadlines
-from app.service_items.errors import NotStaff
+from app.service_items.errors import CommunityNotFound, NotStaff
 from app.service_items.schemas import StatsOut, StatsRow
 
 DECIDED = (RequestStatus.approved, RequestStatus.rejected, RequestStatus.handed_over)
@@ -56,7 +56,7 @@ async def compute(
     scope = set(who.staff_communities)
     if community_id is not None:
         if community_id not in scope:
-            raise NotStaff()
+            raise CommunityNotFound()
         scope = {community_id}
     if not scope:
         raise NotStaff()

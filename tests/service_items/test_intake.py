@@ -155,3 +155,13 @@ async def test_a_double_submit_with_one_idempotency_key_makes_one_application(
     assert (
         len((await client.get(f"{API}/service-requests", headers=auth(world.resident))).json()["items"]) == 1
     )
+
+
+async def test_a_forged_cursor_is_422(client: httpx.AsyncClient, world: World) -> None:
+    import base64
+    import json
+
+    for value in (["2026-01-01T00:00:00", "00000000-0000-0000-0000-000000000000"], ["x", "y"], {"a": 1}):
+        cursor = base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+        r = await client.get(f"{API}/service-requests?cursor={cursor}", headers=auth(world.staff))
+        assert (r.status_code, r.json()["code"]) == (422, "invalid_cursor")

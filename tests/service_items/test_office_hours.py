@@ -81,6 +81,26 @@ async def test_bookable_places_are_booking_slots_residents_book_through_bookings
     assert {s["day"]: s["remaining"] for s in again["upcoming"]}["2026-05-09"] == 1
 
 
+async def test_the_daily_job_keeps_sessions_and_slots_eight_weeks_ahead_once(
+    client: httpx.AsyncClient, world: World, db: AsyncSession
+) -> None:
+    from app.service_items import office_hours
+
+    clock.freeze(shanghai(2026, 4, 1))
+    created = await post(client, "/office-hours", world.staff, _monthly(world, capacity=2), 201)
+    assert await office_hours.extend_sessions(db, shanghai(2026, 4, 1)) == 0  # made at creation
+    assert await office_hours.extend_sessions(db, shanghai(2026, 5, 1)) == 2  # 2 and 16 June
+    assert await office_hours.extend_sessions(db, shanghai(2026, 5, 1)) == 0
+    clock.freeze(shanghai(2026, 5, 1))
+    days = (
+        await client.get(
+            f"{API}/office-hours/{created['id']}/sessions?from=2026-06-01&to=2026-06-30",
+            headers=auth(world.resident),
+        )
+    ).json()
+    assert [(d["day"], d["remaining"]) for d in days] == [("2026-06-02", 2), ("2026-06-16", 2)]
+
+
 async def test_take_a_number_see_the_position_move_and_get_called(
     client: httpx.AsyncClient, world: World, db: AsyncSession
 ) -> None:

@@ -54,6 +54,10 @@ async def test_stats_per_item_and_department(
     assert [(d["name"], d["volume"], d["on_time"]) for d in by_dept] == [(world.department.name, 3, 1)]
     r = await client.get(f"{API}/stats/service-items", headers=auth(world.resident))
     assert r.status_code == 403
+    r = await client.get(
+        f"{API}/stats/service-items?community_id={world.community.id}", headers=auth(world.other_staff)
+    )
+    assert (r.status_code, r.json()["code"]) == (404, "community_not_found")
     csv = await client.get(
         f"{API}/exports/service-items-stats.csv?from=2026-06-01&to=2026-06-30", headers=auth(world.staff)
     )
