@@ -22,7 +22,7 @@ from typing import Any
 
 from openpyxl import load_workbook
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -191,6 +191,11 @@ async def import_buildings(
     if bad:
         raise errors.ImportInvalid(f"{len(bad)} 处错误 / {len(bad)} errors", bad_rows=bad[:500])
 
+    # One import per community at a time: a second, concurrent one waits here and then sees the first's
+    # buildings as existing (so two uploads of the same file both succeed, the second changing nothing).
+    await db.execute(
+        select(func.pg_advisory_xact_lock(func.hashtextextended("grid-import:" + str(community), 0)))
+    )
     existing = {
         (b.compound, b.name): b
         for b in (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import zipfile
 
@@ -10,7 +11,7 @@ from openpyxl import Workbook
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.identity import OrgKind
-from tests.support.factories import World, auth, make_unit
+from tests.support.factories import World, auth, make_unit, make_world
 from tests.support.grid import make_building
 
 API = "/api/v1"
@@ -123,3 +124,14 @@ async def test_only_staff_import_and_only_into_their_community(
         headers=auth(world.other_staff),
     )
     assert r.status_code == 404
+
+
+async def test_two_racing_imports_of_one_file_create_each_building_once(
+    live_client: httpx.AsyncClient, live_db: AsyncSession
+) -> None:
+    world = await make_world(live_db)
+    await make_unit(live_db, OrgKind.grid, world.community, name="甲二网格")
+    await live_db.commit()
+    answers = await asyncio.gather(*(_import(live_client, world.staff, GOOD.encode()) for _ in range(3)))
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert sorted(a.json()["created"] for a in answers) == [0, 0, 3]
