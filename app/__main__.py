@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         "migrate": cmd_migrate,
         "create-admin": cmd_create_admin,
         "seed-demo": cmd_seed_demo,
-        "worker": lambda s, a: _delegate("app.notifications.worker", "run_worker", s, a),
+        "worker": lambda s, a: _delegate("app.platform.worker", "run_worker", s, a),
         "ledger-check": lambda s, a: _delegate("app.ledger.cli", "run_check", s, a),
     }
     return handlers[args.command](settings, args)

@@ -2,13 +2,13 @@
 
 Demo WeChat users are keyed by the openid the local WeChat fake derives from a login code, so
 `wechat-login {"code": "demo-resident"}` always signs in as the same seeded resident. Each domain adds
-its own demo records in `app/<domain>/demo.py: async def seed(db, world)`; they run after this.
+its own demo records in `app/<domain>/demo.py: async def seed(db, world)` (listed in `app/domains.py`);
+they run after this.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import logging
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import domains
 from app.core import clock
 from app.core.security import hash_password
 from app.core.settings import Settings
@@ -26,16 +27,6 @@ log = logging.getLogger("linli.demo")
 
 STREET_NAME = "南山示范街道"
 DEMO_PASSWORD = "linli-demo-2026"
-DOMAINS = (
-    "tickets",
-    "ledger",
-    "volunteering",
-    "merchants",
-    "bookings",
-    "notifications",
-    "service_items",
-    "grid",
-)
 
 
 @dataclass
@@ -204,12 +195,8 @@ async def seed(db: AsyncSession, settings: Settings) -> DemoWorld | None:
         residents,
     )
     await db.flush()
-    for domain in DOMAINS:
-        try:
-            module = importlib.import_module(f"app.{domain}.demo")
-        except ModuleNotFoundError:
-            continue
-        await module.seed(db, world)
+    for seed in domains.demo_seeders():
+        await seed(db, world)
         await db.flush()
     log.info("demo data loaded")
     return world

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.bookings.router import router as bookings_router
+from app import domains
 from app.core import metrics
 from app.core.database import make_engine, make_sessionmaker
 from app.core.errors import PROBLEM_JSON, NotFound, Problem, install_error_handlers, problem_response
@@ -24,14 +24,6 @@ from app.core.migrations import head_revision
 from app.core.ratelimit import make_limiter
 from app.core.runtime import database_url
 from app.core.settings import Settings, get_settings
-from app.grid.router import router as grid_router
-from app.identity.router import router as identity_router
-from app.ledger.router import router as ledger_router
-from app.merchants.router import router as merchants_router
-from app.notifications.router import router as notifications_router
-from app.service_items.router import router as service_items_router
-from app.tickets.router import router as tickets_router
-from app.volunteering.router import router as volunteering_router
 from app.wechat.client import WechatClient
 from app.wechat.fake import create_fake_app
 
@@ -85,17 +77,7 @@ def create_app(
     app.add_middleware(ContentLengthLimit, limit=settings.max_body_bytes)
     app.add_middleware(RequestContext)
 
-    for router in (
-        identity_router,
-        tickets_router,
-        ledger_router,
-        volunteering_router,
-        merchants_router,
-        bookings_router,
-        notifications_router,
-        grid_router,
-        service_items_router,
-    ):
+    for router in domains.routers():
         app.include_router(router, prefix=API_PREFIX)
 
     if settings.wechat_fake and settings.linli_env == "dev":

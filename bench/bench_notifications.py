@@ -10,9 +10,9 @@ from app.core.migrations import upgrade_async
 from app.models.identity import User
 from app.models.notifications import SubscribeGrant
 from app.notifications.config import NotificationSettings
-from app.notifications.queue import conninfo
 from app.notifications.service import notify
-from app.notifications.worker import make_queue_app, serve, worker_runtime
+from app.platform.queue import conninfo
+from app.platform.worker import make_queue_app, serve, worker_runtime
 from app.wechat.fake import create_fake_app
 from tests.support.db import embedded_server_url
 from tests.support.factories import TEST_SETTINGS

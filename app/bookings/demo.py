@@ -11,7 +11,7 @@ from app.bookings.schemas import BookingIn, ScheduleIn, ServiceIn, SlotsIn, Week
 from app.core import clock
 from app.core.errors import DomainError
 from app.demo import DemoWorld
-from app.identity.deps import load_principal
+from app.identity.principal import load_principal
 from app.models.bookings import Audience, ProviderKind
 
 

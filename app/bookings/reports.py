@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
-import csv
-import io
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import segno
-from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.bookings.schemas import BookingCodeOut
 from app.bookings.service import get_booking, local_day_bounds
-from app.core import audit, clock
+from app.core import clock
 from app.core.errors import ValidationFailed, _
+from app.core.exports import Export
 from app.core.privacy import mask_phone
-from app.core.text import printable
-from app.identity.deps import Principal
+from app.identity.principal import Principal
 from app.models.bookings import BookableService, Booking, BookingSlot, BookingStatus, SlotStatus
 from app.models.identity import User
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from app.platform import audit
 
 
 async def booking_code(db: AsyncSession, who: Principal, booking_id: uuid.UUID) -> BookingCodeOut:
@@ -243,7 +238,7 @@ HEADERS = ["服务", "周（起）", "时段数", "名额", "已预约", "已签
 def _rows(view: StatsView) -> list[list[object]]:
     return [
         [
-            printable(i.service_name),  # stored names may hold control characters openpyxl refuses
+            i.service_name,
             i.week_start.isoformat(),
             i.slots,
             i.capacity,
@@ -258,29 +253,6 @@ def _rows(view: StatsView) -> list[list[object]]:
     ]
 
 
-def _csv(view: StatsView) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(HEADERS)
-    writer.writerows(_rows(view))
-    return ("\ufeff" + buffer.getvalue()).encode()  # BOM: Excel opens UTF-8 Chinese correctly
-
-
-def _xlsx(view: StatsView) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "预约统计"
-    sheet.append(HEADERS)
-    for row in _rows(view):
-        sheet.append(row)
-    for cell in sheet["I"][1:] + sheet["J"][1:]:
-        cell.number_format = "0.0%"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 async def export_stats(
     db: AsyncSession,
     who: Principal,
@@ -289,7 +261,7 @@ async def export_stats(
     from_date: date | None,
     to_date: date | None,
     service_id: uuid.UUID | None,
-) -> tuple[bytes, str, str]:
+) -> Export:
     view = await stats(db, who, from_date=from_date, to_date=to_date, service_id=service_id)
     await audit.record(
         db,
@@ -300,6 +272,7 @@ async def export_stats(
         rows=len(view.items),
     )
     name = f"bookings-{view.from_date.isoformat()}-{view.to_date.isoformat()}"
-    if fmt == "xlsx":
-        return await asyncio.to_thread(_xlsx, view), XLSX_TYPE, f"{name}.xlsx"
-    return _csv(view), "text/csv; charset=utf-8", f"{name}.csv"
+    # Utilisation and no-show rate (columns I and J) as percentages in Excel.
+    return Export(
+        filename=name, title="预约统计", header=HEADERS, rows=_rows(view), formats={8: "0.0%", 9: "0.0%"}
+    )

@@ -28,12 +28,13 @@ from app.bookings.schemas import (
     StatsOut,
     SuspensionOut,
 )
+from app.core import exports
 from app.core.database import DB
-from app.core.idempotency import IdempotencyDep
 from app.core.pagination import Page, Pagination, page_of
 from app.core.text import Text
 from app.identity.deps import CurrentUser, Staff
 from app.models.bookings import BookableService, Booking, BookingStatus
+from app.platform.idempotency import IdempotencyDep
 
 router = APIRouter(tags=["bookings"])
 
@@ -140,7 +141,7 @@ async def stats(
 @router.get(
     "/bookings/stats/export",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}, reports.XLSX_TYPE: {}}}},
+    responses=exports.openapi_content("csv", "xlsx"),
 )
 async def export_stats(
     who: Staff,
@@ -151,12 +152,10 @@ async def export_stats(
     service_id: uuid.UUID | None = None,
 ) -> Response:
     """The weekly statistics as CSV or XLSX (staff)."""
-    content, media_type, filename = await reports.export_stats(
+    export = await reports.export_stats(
         db, who, fmt=format, from_date=from_date, to_date=to_date, service_id=service_id
     )
-    return Response(
-        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
+    return await exports.response(export, format)
 
 
 @router.get("/bookings/suspension", response_model=SuspensionOut)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import chinese_calendar
@@ -31,7 +31,6 @@ from app.bookings.errors import (
     InvalidBookingCode,
     InvalidSchedule,
     NotEligible,
-    NotStaffOfCommunity,
     QuotaExceeded,
     ServiceInactive,
     SlotFull,
@@ -46,10 +45,11 @@ from app.bookings.schemas import (
     ServicePatch,
     SlotsIn,
 )
-from app.core import audit, clock
+from app.core import clock
 from app.core.errors import InvalidTransition, NotFound, ValidationFailed, _
 from app.core.pagination import PageParams
-from app.identity.deps import Principal
+from app.identity.community import acting_community
+from app.identity.principal import Principal
 from app.identity.service import verified_age
 from app.models.bookings import (
     ACTIVE,
@@ -66,22 +66,15 @@ from app.models.bookings import (
 from app.models.identity import User
 from app.models.merchants import Merchant
 from app.notifications.service import notify
+from app.platform import audit
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud at a desk
 CODE_LENGTH = 8
 SENIOR_AGE = 60
 
 
-def to_utc(value: datetime) -> datetime:
-    """Aware times as given; naive ones are Asia/Shanghai local time."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=clock.SHANGHAI)
-    return value.astimezone(clock.now().tzinfo)
-
-
-def local_day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(0), tzinfo=clock.SHANGHAI)
-    return to_utc(start), to_utc(start + timedelta(days=1))
+to_utc = clock.as_utc
+local_day_bounds = clock.day_bounds
 
 
 def _new_code() -> str:
@@ -94,24 +87,14 @@ def _iso(value: datetime) -> str:
 
 
 def _fmt_local(value: datetime) -> str:
-    return value.astimezone(clock.SHANGHAI).strftime("%m月%d日 %H:%M")
+    return clock.local_text(value, clock.SHORT)
 
 
 # ---------------------------------------------------------------- services
 
 
-def _single_staff_community(who: Principal, community_id: uuid.UUID | None) -> uuid.UUID:
-    if community_id is None:
-        if len(who.staff_communities) != 1:
-            raise ValidationFailed(_("请指定社区 community_id", "community_id is required"))
-        community_id = next(iter(who.staff_communities))
-    if not who.is_staff_of(community_id):
-        raise NotStaffOfCommunity()
-    return community_id
-
-
 async def create_service(db: AsyncSession, who: Principal, body: ServiceIn) -> BookableService:
-    community_id = _single_staff_community(who, body.community_id)
+    community_id = acting_community(who, body.community_id)
     if body.merchant_id is not None:
         merchant = await db.get(Merchant, body.merchant_id)
         if merchant is None or merchant.community_id != community_id:
@@ -197,13 +180,13 @@ async def list_services(
         )
     else:
         query = query.where(BookableService.active)
-    position = params.position()
+    position = params.after(str, uuid.UUID)
     if position is not None:
         name, last_id = position
         query = query.where(
             or_(
                 BookableService.name > name,
-                and_(BookableService.name == name, BookableService.id > uuid.UUID(str(last_id))),
+                and_(BookableService.name == name, BookableService.id > last_id),
             )
         )
     query = query.order_by(BookableService.name, BookableService.id).limit(params.limit + 1)
@@ -472,7 +455,7 @@ def _check_eligible(service: BookableService, user: User, slot: BookingSlot) -> 
     if service.audience is Audience.residents and user.community_id != service.community_id:
         raise NotEligible(_("该服务仅限本社区居民预约", "This service is for residents of its community"))
     if service.audience is Audience.seniors:
-        day = slot.start_at.astimezone(clock.SHANGHAI).date()
+        day = clock.local_day(slot.start_at)
         age = verified_age(user, day)  # a self-declared birth date does not count (issue #18)
         if age is None:
             raise NotEligible(
@@ -502,7 +485,7 @@ def _check_window(service: BookableService, slot: BookingSlot, now: datetime) ->
 async def _check_quota(
     db: AsyncSession, service: BookableService, user_id: uuid.UUID, slot: BookingSlot
 ) -> None:
-    local = slot.start_at.astimezone(clock.SHANGHAI).date()
+    local = clock.local_day(slot.start_at)
     checks: list[tuple[int, date, date, str]] = []
     if service.quota_per_day is not None:
         checks.append((service.quota_per_day, local, local, "day"))
@@ -717,14 +700,13 @@ async def list_bookings(
         query = query.where(Booking.slot_start_at >= to_utc(start))
     if end is not None:
         query = query.where(Booking.slot_start_at < to_utc(end))
-    position = params.position()
+    position = params.after(datetime, uuid.UUID)
     if position is not None:
-        created, last_id = position
-        created_at = datetime.fromisoformat(str(created))
+        created_at, last_id = position
         query = query.where(
             or_(
                 Booking.created_at < created_at,
-                and_(Booking.created_at == created_at, Booking.id < uuid.UUID(str(last_id))),
+                and_(Booking.created_at == created_at, Booking.id < last_id),
             )
         )
     query = query.order_by(Booking.created_at.desc(), Booking.id.desc()).limit(params.limit + 1)

@@ -1,4 +1,5 @@
-"""Registry of periodic jobs. Domains declare them in `app/<domain>/jobs.py`; the worker schedules them.
+"""Registry of periodic jobs. Domains declare them in `app/<domain>/jobs.py` (listed in `app/domains.py`);
+the worker schedules them.
 
     @periodic("tickets.escalate_overdue", "* * * * *")
     async def escalate_overdue(db: AsyncSession, now: datetime) -> int:
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 JobFn = Callable[[AsyncSession, datetime], Awaitable[int]]
 
-DOMAINS = ("tickets", "ledger", "volunteering", "merchants", "bookings", "notifications", "service_items")
+_loader: Callable[[], object] | None = None
 
 
 @dataclass(frozen=True)
@@ -40,12 +41,16 @@ def periodic(name: str, cron: str = "* * * * *") -> Callable[[JobFn], JobFn]:
     return register
 
 
+def install_loader(loader: Callable[[], object]) -> None:
+    """`app.domains` installs the function that imports every domain's jobs module (core knows no domain)."""
+    global _loader
+    _loader = loader
+
+
 def load_all() -> dict[str, PeriodicJob]:
-    """Import every domain's jobs module so their @periodic declarations register."""
-    for domain in DOMAINS:
-        try:
-            importlib.import_module(f"app.{domain}.jobs")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"app.{domain}.jobs":
-                raise
+    """Every registered periodic job, after the domain registry (app.domains) imported their modules."""
+    if _loader is None:
+        importlib.import_module("app.domains")  # installs the loader; core names no domain itself
+    if _loader is not None:
+        _loader()
     return PERIODIC

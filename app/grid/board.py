@@ -26,8 +26,9 @@ from app.grid.schemas import (
     BoardLineOut,
     BoardOut,
 )
-from app.grid.service import _building_out, _building_row, _grid_of, acting_community, current_address
-from app.identity.deps import Principal
+from app.grid.service import _building_out, _building_row, _grid_of, current_address
+from app.identity.community import acting_community
+from app.identity.principal import Principal
 from app.models.grid import BoardEntry, BoardLevel, BoardRole, Building
 from app.models.identity import OrgUnit, Role, RoleGrant, User
 

@@ -20,16 +20,6 @@ class AddressNotFound(NotFound):
     message = _("住址登记不存在或无权查看", "No such address")
 
 
-class CommunityNotFound(NotFound):
-    code = "community_not_found"
-    message = _("社区不存在或不在您的管辖范围", "No such community in your scope")
-
-
-class CommunityRequired(ValidationFailed):
-    code = "community_required"
-    message = _("您管辖多个社区，请指定 community_id", "You act for several communities: give community_id")
-
-
 class BuildingExists(Conflict):
     code = "building_exists"
     message = _("该小区已有同名楼栋", "This compound already has a building of that name")

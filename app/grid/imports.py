@@ -30,8 +30,8 @@ from app.core import audit
 from app.grid import errors
 from app.grid.config import rules
 from app.grid.schemas import ImportOut, ImportRow
-from app.grid.service import acting_community
-from app.identity.deps import Principal
+from app.identity.community import acting_community
+from app.identity.principal import Principal
 from app.models.grid import Building
 from app.models.identity import OrgKind, OrgUnit
 

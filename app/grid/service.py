@@ -14,8 +14,8 @@ from sqlalchemy import func, literal, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit, clock
-from app.core.pagination import InvalidCursor, Page, PageParams, page_of
+from app.core import clock
+from app.core.pagination import Page, PageParams, page_of
 from app.grid import errors
 from app.grid.schemas import (
     AddressIn,
@@ -30,9 +30,11 @@ from app.grid.schemas import (
     GridPatch,
     ResidentAtBuildingOut,
 )
-from app.identity.deps import Principal
+from app.identity.community import CommunityNotFound, acting_community
+from app.identity.principal import Principal
 from app.models.grid import Building, ResidentAddress
 from app.models.identity import OrgKind, OrgUnit, RoleGrant, User
+from app.platform import audit
 
 # ---------------------------------------------------------------- for other domains
 
@@ -145,25 +147,11 @@ async def confirmed_residents_per_building(db: AsyncSession, community_id: uuid.
 # ---------------------------------------------------------------- scope helpers
 
 
-def acting_community(who: Principal, community_id: uuid.UUID | None) -> uuid.UUID:
-    """The community a staff action is for: an explicit one must be in scope (else 404); absent, the
-    caller's own; an admin over several must say which (422 community_required)."""
-    if community_id is not None:
-        if not who.is_staff_of(community_id):
-            raise errors.CommunityNotFound()
-        return community_id
-    if who.community_id is not None and who.is_staff_of(who.community_id):
-        return who.community_id
-    if len(who.staff_communities) == 1:
-        return next(iter(who.staff_communities))
-    raise errors.CommunityRequired()
-
-
 def reading_community(who: Principal, community_id: uuid.UUID | None) -> uuid.UUID:
     """The community whose grid a reader looks at: explicit (must be visible, else 404) or their own."""
     if community_id is not None:
         if not sees_community(who, community_id):
-            raise errors.CommunityNotFound()
+            raise CommunityNotFound()
         return community_id
     if who.community_id is not None:
         return who.community_id
@@ -329,14 +317,9 @@ async def list_buildings(
         query = query.where(Building.grid_id == grid_id)
     if compound is not None:
         query = query.where(Building.compound == compound)
-    position = params.position()
+    position = params.after(str, str, uuid.UUID)
     if position:
-        try:
-            after = tuple_(
-                literal(str(position[0])), literal(str(position[1])), literal(uuid.UUID(str(position[2])))
-            )
-        except (ValueError, IndexError) as exc:
-            raise InvalidCursor() from exc
+        after = tuple_(literal(position[0]), literal(position[1]), literal(position[2]))
         query = query.where(tuple_(Building.compound, Building.name, Building.id) > after)
     rows = (await db.execute(query)).all()
     page = page_of(list(rows), params, lambda r: [r[0].compound, r[0].name, str(r[0].id)])
@@ -645,14 +628,9 @@ async def residents_at(
         .order_by(ResidentAddress.valid_from, ResidentAddress.id)
         .limit(params.limit + 1)
     )
-    position = params.position()
+    position = params.after(datetime, uuid.UUID)
     if position:
-        try:
-            after = tuple_(
-                literal(datetime.fromisoformat(str(position[0]))), literal(uuid.UUID(str(position[1])))
-            )
-        except (ValueError, IndexError) as exc:
-            raise InvalidCursor() from exc
+        after = tuple_(literal(position[0]), literal(position[1]))
         query = query.where(tuple_(ResidentAddress.valid_from, ResidentAddress.id) > after)
     rows = list((await db.execute(query)).all())
     page = page_of(rows, params, lambda r: [r[0].valid_from.isoformat(), str(r[0].id)])

@@ -1,136 +1,35 @@
-"""Who is calling, what they hold, and which communities they may see.
+"""FastAPI dependencies for the caller: `CurrentUser`, `Staff`, `Admin`, `Handler`, `MerchantStaff`.
 
-`Principal` is built once per request from the bearer token. Scoping helpers answer "may this caller see
-records of community X"; repositories use them in their WHERE clauses so an out-of-scope record is
-simply not found (404), never a 403 that would confirm it exists.
+The `Principal` they hand out is a domain type in `app.identity.principal` (import it from there).
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.database import DB
 from app.core.errors import Forbidden, Unauthorized, _
 from app.core.security import decode_access_token
-from app.models.identity import OrgUnit, Role, RoleGrant, User
+from app.identity.principal import Grant, Principal, load_principal
+from app.models.identity import Role, User
+
+__all__ = [
+    "Admin",
+    "CurrentUser",
+    "Grant",
+    "Handler",
+    "MerchantStaff",
+    "Principal",
+    "Staff",
+    "load_principal",
+    "require_role",
+]
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
-
-
-@dataclass(frozen=True)
-class Grant:
-    role: Role
-    org_unit_id: uuid.UUID
-    merchant_id: uuid.UUID | None
-    community_id: uuid.UUID | None
-    building_id: uuid.UUID | None = None
-
-
-@dataclass
-class Principal:
-    user: User
-    grants: list[Grant]
-    # Communities where the caller acts as staff: staff grants, plus every community under an admin grant.
-    staff_communities: frozenset[uuid.UUID] = field(default_factory=frozenset)
-    admin_communities: frozenset[uuid.UUID] = field(default_factory=frozenset)
-    # Org units (the admin grant roots and everything beneath them) an admin governs.
-    admin_units: frozenset[uuid.UUID] = field(default_factory=frozenset)
-
-    @property
-    def id(self) -> uuid.UUID:
-        return self.user.id
-
-    @property
-    def community_id(self) -> uuid.UUID | None:
-        return self.user.community_id
-
-    def has_role(self, role: Role | str) -> bool:
-        role = Role(role)
-        if role is Role.resident:
-            return True  # everyone signed in is a resident of somewhere, or about to be
-        if role is Role.staff:
-            return bool(self.staff_communities)
-        return any(g.role is role for g in self.grants)
-
-    def is_staff_of(self, community_id: uuid.UUID | None) -> bool:
-        return community_id is not None and community_id in self.staff_communities
-
-    def is_admin_of(self, community_id: uuid.UUID | None) -> bool:
-        return community_id is not None and community_id in self.admin_communities
-
-    @property
-    def handler_units(self) -> frozenset[uuid.UUID]:
-        """Departments and grids where the caller works tickets (handler)."""
-        return frozenset(g.org_unit_id for g in self.grants if g.role is Role.handler)
-
-    @property
-    def handler_communities(self) -> frozenset[uuid.UUID]:
-        return frozenset(g.community_id for g in self.grants if g.role is Role.handler and g.community_id)
-
-    @property
-    def led_buildings(self) -> frozenset[uuid.UUID]:
-        """Buildings the caller looks after as 楼栋长 (building_lead)."""
-        return frozenset(g.building_id for g in self.grants if g.role is Role.building_lead and g.building_id)
-
-    @property
-    def merchant_ids(self) -> frozenset[uuid.UUID]:
-        return frozenset(g.merchant_id for g in self.grants if g.role is Role.merchant and g.merchant_id)
-
-
-async def load_principal(db: AsyncSession, user: User) -> Principal:
-    rows = (
-        await db.execute(
-            select(
-                RoleGrant.role,
-                RoleGrant.org_unit_id,
-                RoleGrant.merchant_id,
-                OrgUnit.community_id,
-                RoleGrant.building_id,
-            )
-            .join(OrgUnit, OrgUnit.id == RoleGrant.org_unit_id)
-            .where(RoleGrant.user_id == user.id)
-        )
-    ).all()
-    grants = [Grant(r.role, r.org_unit_id, r.merchant_id, r.community_id, r.building_id) for r in rows]
-    if user.community_id is not None:
-        grants.append(Grant(Role.resident, user.community_id, None, user.community_id))
-    staff = {g.community_id for g in grants if g.role is Role.staff and g.community_id}
-    admin_roots = [g.org_unit_id for g in grants if g.role is Role.admin]
-    admin_units: set[uuid.UUID] = set()
-    admin_communities: set[uuid.UUID] = set()
-    if admin_roots:
-        subtree = await db.execute(
-            text(
-                """
-                WITH RECURSIVE sub AS (
-                    SELECT id, kind FROM org_units WHERE id = ANY(:roots)
-                    UNION
-                    SELECT o.id, o.kind FROM org_units o JOIN sub ON o.parent_id = sub.id
-                )
-                SELECT id, kind::text FROM sub
-                """
-            ),
-            {"roots": admin_roots},
-        )
-        for unit_id, kind in subtree.all():
-            admin_units.add(unit_id)
-            if kind == "community":
-                admin_communities.add(unit_id)
-    return Principal(
-        user=user,
-        grants=grants,
-        staff_communities=frozenset(staff | admin_communities),
-        admin_communities=frozenset(admin_communities),
-        admin_units=frozenset(admin_units),
-    )
 
 
 async def current_principal(
@@ -172,4 +71,3 @@ Staff = Annotated[Principal, Depends(require_role(Role.staff))]
 Admin = Annotated[Principal, Depends(require_role(Role.admin))]
 Handler = Annotated[Principal, Depends(require_role(Role.handler))]
 MerchantStaff = Annotated[Principal, Depends(require_role(Role.merchant))]
-StaffOrHandler = Annotated[Principal, Depends(require_role(Role.staff, Role.handler))]

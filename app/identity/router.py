@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from app.core.database import DB
-from app.core.idempotency import IdempotencyDep
 from app.core.pagination import Page, Pagination
 from app.core.ratelimit import Limiter
 from app.core.settings import Settings
@@ -33,6 +32,7 @@ from app.identity.schemas import (
     WechatLoginIn,
 )
 from app.models.identity import OrgKind, OrgUnit
+from app.platform.idempotency import IdempotencyDep
 from app.wechat.client import WechatClient
 
 router = APIRouter()

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import literal, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit, clock
+from app.core import clock
 from app.core.errors import Forbidden, NotFound, ValidationFailed, _
 from app.core.pagination import Page, PageParams, page_of
 from app.core.privacy import mask_phone
@@ -25,7 +25,7 @@ from app.core.security import (
 from app.core.settings import Settings
 from app.grid import service as grid_service
 from app.identity import errors
-from app.identity.deps import Principal, load_principal
+from app.identity.principal import Principal, load_principal
 from app.identity.schemas import (
     EligibilityIn,
     InvitationIn,
@@ -40,6 +40,7 @@ from app.identity.schemas import (
 )
 from app.models.identity import Invitation, OrgKind, OrgUnit, RefreshToken, Role, RoleGrant, User
 from app.models.merchants import Merchant
+from app.platform import audit
 from app.wechat.client import WechatClient
 
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
@@ -89,6 +90,68 @@ async def get_user(db: AsyncSession, user_id: uuid.UUID) -> User:
 async def community_of_unit(db: AsyncSession, org_unit_id: uuid.UUID) -> uuid.UUID | None:
     unit = await db.get(OrgUnit, org_unit_id)
     return unit.community_id if unit else None
+
+
+# ---------------------------------------------------------------- who works where (other domains ask here)
+
+
+async def staff_of(db: AsyncSession, community_id: uuid.UUID) -> list[uuid.UUID]:
+    """Users holding a staff grant at the community (not the admins above it), each once."""
+    rows = await db.execute(
+        select(RoleGrant.user_id)
+        .where(RoleGrant.role == Role.staff, RoleGrant.org_unit_id == community_id)
+        .distinct()
+    )
+    return list(rows.scalars())
+
+
+async def handlers_of(db: AsyncSession, org_unit_id: uuid.UUID) -> list[uuid.UUID]:
+    """Users holding a handler grant at the department or grid, each once."""
+    rows = await db.execute(
+        select(RoleGrant.user_id)
+        .where(RoleGrant.role == Role.handler, RoleGrant.org_unit_id == org_unit_id)
+        .distinct()
+    )
+    return list(rows.scalars())
+
+
+async def handler_units_in(db: AsyncSession, user_id: uuid.UUID, community_id: uuid.UUID) -> list[uuid.UUID]:
+    """The departments and grids of `community_id` where `user_id` holds a handler grant."""
+    rows = await db.execute(
+        select(RoleGrant.org_unit_id)
+        .join(OrgUnit, OrgUnit.id == RoleGrant.org_unit_id)
+        .where(
+            RoleGrant.user_id == user_id, RoleGrant.role == Role.handler, OrgUnit.community_id == community_id
+        )
+    )
+    return list(rows.scalars())
+
+
+async def admins_above(db: AsyncSession, org_unit_id: uuid.UUID) -> list[uuid.UUID]:
+    """Users holding an admin grant at any unit above `org_unit_id` (its street, district …), each once."""
+    ancestors: list[uuid.UUID] = []
+    unit = await db.get(OrgUnit, org_unit_id)
+    while unit is not None and unit.parent_id is not None and unit.parent_id not in ancestors:
+        ancestors.append(unit.parent_id)
+        unit = await db.get(OrgUnit, unit.parent_id)
+    if not ancestors:
+        return []
+    rows = await db.execute(
+        select(RoleGrant.user_id)
+        .where(RoleGrant.role == Role.admin, RoleGrant.org_unit_id.in_(ancestors))
+        .distinct()
+    )
+    return list(rows.scalars())
+
+
+async def merchant_staff_of(db: AsyncSession, merchant_id: uuid.UUID) -> list[uuid.UUID]:
+    """Users working at the merchant (merchant grants), each once."""
+    rows = await db.execute(
+        select(RoleGrant.user_id)
+        .where(RoleGrant.role == Role.merchant, RoleGrant.merchant_id == merchant_id)
+        .distinct()
+    )
+    return list(rows.scalars())
 
 
 # ---------------------------------------------------------------- tokens
@@ -293,15 +356,10 @@ async def list_org_units(
         query = query.where(OrgUnit.kind == kind)
     if parent_id is not None:
         query = query.where(OrgUnit.parent_id == parent_id)
-    position = params.position()
+    position = params.after(str, uuid.UUID)
     if position:
-        try:
-            query = query.where(
-                tuple_(OrgUnit.name, OrgUnit.id)
-                > tuple_(literal(str(position[0])), literal(uuid.UUID(str(position[1]))))
-            )
-        except (ValueError, IndexError) as exc:
-            raise ValidationFailed(_("分页游标无效", "The cursor is invalid")) from exc
+        name, last_id = position
+        query = query.where(tuple_(OrgUnit.name, OrgUnit.id) > tuple_(literal(name), literal(last_id)))
     rows = list((await db.execute(query)).scalars())
     return page_of(rows, params, lambda u: [u.name, str(u.id)])
 

@@ -8,13 +8,13 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from app.core.database import DB
-from app.core.idempotency import IdempotencyDep
 from app.core.pagination import Page, Pagination
 from app.identity.deps import Admin, CurrentUser, Staff
 from app.ledger import wallet as service
 from app.ledger.check import check_invariants
 from app.ledger.schemas import DonationIn, EntryOut, GrantIn, LedgerCheckOut, TransferOut, WalletOut
 from app.models.ledger import Asset
+from app.platform.idempotency import IdempotencyDep
 
 router = APIRouter(tags=["ledger"])
 

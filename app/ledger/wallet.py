@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app.core import audit, clock
+from app.core import clock
 from app.core.pagination import Page, PageParams, page_of
 from app.core.privacy import mask_name
-from app.identity.deps import Principal
+from app.identity.principal import Principal
 from app.ledger import service as ledger
 from app.ledger.errors import (
     DonationLimitExceeded,
@@ -36,6 +36,7 @@ from app.ledger.schemas import DonationIn, GrantIn
 from app.models.identity import OrgUnit, User
 from app.models.ledger import Account, AccountKind, Asset, Transfer, TransferKind
 from app.models.merchants import Merchant
+from app.platform import audit
 
 DAILY_DONATION_LIMIT: dict[Asset, int] = {Asset.points: 500, Asset.hours: 600}
 
@@ -83,6 +84,7 @@ def _label(kind: AccountKind, user_name: str | None, merchant_name: str | None, 
 
 async def entries(db: AsyncSession, who: Principal, asset: Asset | None, params: PageParams) -> Page[Any]:
     """The caller's statement, newest first: signed amounts, counterparty and balance after each."""
+    position = params.after(datetime, uuid.UUID)
     mine = select(Account.id).where(Account.user_id == who.id)
     if asset is not None:
         mine = mine.where(Account.asset == asset)
@@ -104,9 +106,8 @@ async def entries(db: AsyncSession, who: Principal, asset: Asset | None, params:
         .outerjoin(other_user, other_user.id == other.user_id)
         .outerjoin(Merchant, Merchant.id == other.merchant_id)
     )
-    position = params.position()
     if position is not None:
-        at, last_id = datetime.fromisoformat(str(position[0])), uuid.UUID(str(position[1]))
+        at, last_id = position
         query = query.where(
             or_(Transfer.created_at < at, and_(Transfer.created_at == at, Transfer.id < last_id))
         )
@@ -171,11 +172,6 @@ async def grant(db: AsyncSession, who: Principal, body: GrantIn) -> Transfer:
     return row
 
 
-def _local_day_start(now: datetime) -> datetime:
-    local = now.astimezone(clock.SHANGHAI)
-    return datetime.combine(local.date(), time(0), tzinfo=clock.SHANGHAI)
-
-
 async def donate(db: AsyncSession, who: Principal, body: DonationIn) -> Transfer:
     """A resident gives points or hours to another resident of the same community (转赠)."""
     if who.community_id is None:
@@ -197,7 +193,7 @@ async def donate(db: AsyncSession, who: Principal, body: DonationIn) -> Transfer
             select(func.coalesce(func.sum(Transfer.amount), 0)).where(
                 Transfer.debit_account_id == sender.id,
                 Transfer.kind == TransferKind.donation,
-                Transfer.created_at >= _local_day_start(clock.now()),
+                Transfer.created_at >= clock.local_midnight(clock.today()),
             )
         )
     ).scalar_one()

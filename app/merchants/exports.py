@@ -1,75 +1,20 @@
-"""CSV and XLSX downloads of redemptions and settlement statements (for staff and the merchant's books)."""
+"""CSV and XLSX downloads of redemptions and settlement statements (for staff and the merchant's books).
+
+The sheets are written by `app.core.exports`; this module only says what is in them."""
 
 from __future__ import annotations
 
-import asyncio
-import csv
-import io
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from openpyxl import Workbook
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit, clock
-from app.core.text import printable
-from app.identity.deps import Principal
+from app.core import clock
+from app.core.exports import Export
+from app.identity.principal import Principal
 from app.merchants import redemptions, settlements
 from app.merchants.schemas import RedemptionFilter
-
-CSV_TYPE = "text/csv; charset=utf-8"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
-    if value is None:
-        return ""
-    # printable: stored text may hold control characters that openpyxl refuses in a cell.
-    return value if isinstance(value, int | float) else printable(str(value))
-
-
-def to_csv(
-    header: Sequence[str], rows: Sequence[Sequence[Any]], preamble: Sequence[Sequence[Any]] = ()
-) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    for line in preamble:
-        writer.writerow([_cell(v) for v in line])
-    if preamble:
-        writer.writerow([])
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    # The BOM makes Excel on Windows read the Chinese headers as UTF-8.
-    return "\ufeff".encode() + buf.getvalue().encode()
-
-
-def _xlsx(
-    title: str, header: Sequence[str], rows: Sequence[Sequence[Any]], preamble: Sequence[Sequence[Any]]
-) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])
-    for line in preamble:
-        sheet.append([_cell(v) for v in line])
-    if preamble:
-        sheet.append([])
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append([_cell(v) for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-async def to_xlsx(
-    title: str, header: Sequence[str], rows: Sequence[Sequence[Any]], preamble: Sequence[Sequence[Any]] = ()
-) -> bytes:
-    """Built in a thread: openpyxl is CPU work that would stall the event loop on a big export."""
-    return await asyncio.to_thread(_xlsx, title, header, rows, preamble)
-
+from app.platform import audit
 
 REDEMPTION_HEADER = (
     "时间",
@@ -99,22 +44,17 @@ LINE_HEADER = (
 )
 
 
-class Download:
-    def __init__(self, body: bytes, media_type: str, filename: str) -> None:
-        self.body = body
-        self.media_type = media_type
-        self.filename = filename
+def _pack(
+    name: str,
+    title: str,
+    header: Sequence[str],
+    rows: list[list[Any]],
+    preamble: Sequence[Sequence[Any]] = (),
+) -> Export:
+    return Export(filename=name, title=title, header=header, rows=rows, preamble=preamble)
 
 
-async def _pack(
-    fmt: str, name: str, header: Sequence[str], rows: list[list[Any]], preamble: Sequence[Sequence[Any]] = ()
-) -> Download:
-    if fmt == "xlsx":
-        return Download(await to_xlsx(name, header, rows, preamble), XLSX_TYPE, f"{name}.xlsx")
-    return Download(to_csv(header, rows, preamble), CSV_TYPE, f"{name}.csv")
-
-
-async def redemptions_file(db: AsyncSession, who: Principal, f: RedemptionFilter, fmt: str) -> Download:
+async def redemptions_file(db: AsyncSession, who: Principal, f: RedemptionFilter) -> Export:
     """Every redemption in the staff member's communities matching the filters (at most 50,000 rows)."""
     staff_only = Principal(
         user=who.user,
@@ -144,10 +84,10 @@ async def redemptions_file(db: AsyncSession, who: Principal, f: RedemptionFilter
         db, actor_id=who.id, action="redemptions.export", target_type="redemption", rows=len(rows)
     )
     stamp = clock.local_now().strftime("%Y%m%d")
-    return await _pack(fmt, f"redemptions-{stamp}", REDEMPTION_HEADER, rows)
+    return _pack(f"redemptions-{stamp}", f"redemptions-{stamp}", REDEMPTION_HEADER, rows)
 
 
-async def settlement_file(db: AsyncSession, who: Principal, settlement_id: Any, fmt: str) -> Download:
+async def settlement_file(db: AsyncSession, who: Principal, settlement_id: Any) -> Export:
     """The statement: a summary block, then one line per redemption (+) and refund (−)."""
     row = await settlements.visible(db, who, settlement_id)
     detail = await settlements.detail(db, row)
@@ -178,4 +118,5 @@ async def settlement_file(db: AsyncSession, who: Principal, settlement_id: Any, 
         ]
         for line in detail.lines
     ]
-    return await _pack(fmt, f"settlement-{str(detail.id)[:8]}", LINE_HEADER, rows, preamble)
+    name = f"settlement-{str(detail.id)[:8]}"
+    return _pack(name, name, LINE_HEADER, rows, preamble)

@@ -7,20 +7,20 @@ redemption code or redemption row → offer row → ledger accounts (the ledger 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit, clock
-from app.core.errors import ValidationFailed, _
+from app.core import clock
+from app.core.errors import _
 from app.core.pagination import Page, PageParams, page_of
 from app.core.privacy import mask_name, mask_phone
 from app.core.ratelimit import Limiter, attempt
 from app.core.security import sha256_hex
 from app.identity import service as identity
-from app.identity.deps import Principal
+from app.identity.principal import Principal
 from app.ledger import service as ledger
 from app.ledger.errors import InsufficientBalance
 from app.merchants import errors
@@ -37,7 +37,7 @@ from app.merchants.schemas import (
     SummaryRow,
 )
 from app.merchants.service import offer_available
-from app.models.identity import Role, RoleGrant, User
+from app.models.identity import User
 from app.models.ledger import Asset, TransferKind
 from app.models.merchants import (
     Merchant,
@@ -49,6 +49,7 @@ from app.models.merchants import (
     Refund,
 )
 from app.notifications.service import notify
+from app.platform import audit
 
 # ---------------------------------------------------------------- shapes
 
@@ -110,13 +111,7 @@ async def lift_lockout(db: AsyncSession, who: Principal, limiter: Limiter, merch
     merchant = await db.get(Merchant, merchant_id)
     if merchant is None or not who.is_staff_of(merchant.community_id):
         raise errors.MerchantNotFound()
-    staff_ids = (
-        await db.execute(
-            select(RoleGrant.user_id).where(
-                RoleGrant.role == Role.merchant, RoleGrant.merchant_id == merchant.id
-            )
-        )
-    ).scalars()
+    staff_ids = await identity.merchant_staff_of(db, merchant.id)
     await limiter.reset(f"redeem-fail:merchant:{merchant.id}")
     for staff_id in set(staff_ids):
         await limiter.reset(f"redeem-fail:staff:{staff_id}")
@@ -499,10 +494,6 @@ async def refund(db: AsyncSession, who: Principal, redemption_id: uuid.UUID, bod
 # ---------------------------------------------------------------- histories
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=clock.SHANGHAI)
-
-
 def scoped(who: Principal, query: Query) -> Query:
     """Merchant staff see their merchants' redemptions, staff their communities', residents their own."""
     return query.where(
@@ -521,13 +512,13 @@ def filtered(query: Query, f: RedemptionFilter) -> Query:
         query = query.where(Redemption.staff_id == f.staff_id)
     if f.day is not None:
         query = query.where(
-            Redemption.created_at >= _day_start(f.day),
-            Redemption.created_at < _day_start(f.day + timedelta(days=1)),
+            Redemption.created_at >= clock.local_midnight(f.day),
+            Redemption.created_at < clock.local_midnight(f.day + timedelta(days=1)),
         )
     if f.date_from is not None:
-        query = query.where(Redemption.created_at >= _day_start(f.date_from))
+        query = query.where(Redemption.created_at >= clock.local_midnight(f.date_from))
     if f.date_to is not None:
-        query = query.where(Redemption.created_at < _day_start(f.date_to + timedelta(days=1)))
+        query = query.where(Redemption.created_at < clock.local_midnight(f.date_to + timedelta(days=1)))
     return query
 
 
@@ -552,13 +543,9 @@ async def list_redemptions(
 ) -> Page[Any]:
     query = filtered(scoped(who, _rows_query()), f)
     query = query.order_by(Redemption.created_at.desc(), Redemption.id.desc()).limit(params.limit + 1)
-    position = params.position()
+    position = params.after(datetime, uuid.UUID)
     if position:
-        try:
-            at = datetime.fromisoformat(str(position[0]))
-            last = uuid.UUID(str(position[1]))
-        except (ValueError, IndexError) as exc:
-            raise ValidationFailed(_("分页游标无效", "The cursor is invalid")) from exc
+        at, last = position
         query = query.where(tuple_(Redemption.created_at, Redemption.id) < tuple_(literal(at), literal(last)))
     rows = [redemption_out(*r) for r in (await db.execute(query)).all()]
     return page_of(rows, params, lambda r: [r.created_at.isoformat(), str(r.id)])

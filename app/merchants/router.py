@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from app.core.database import DB
-from app.core.idempotency import IdempotencyDep, RequiredIdempotency
+from app.core.exports import response as download
 from app.core.pagination import Page, Pagination
 from app.core.ratelimit import Limiter
 from app.core.text import Text
@@ -37,6 +37,7 @@ from app.merchants.schemas import (
     SettlementOut,
 )
 from app.models.merchants import SettlementStatus
+from app.platform.idempotency import IdempotencyDep, RequiredIdempotency
 
 router = APIRouter()
 
@@ -217,24 +218,16 @@ async def refund(
     return await idem.run(str(who.id), RefundOut, lambda: redemptions.refund(db, who, redemption_id, body))
 
 
-def _download(file: exports.Download) -> Response:
-    return Response(
-        file.body,
-        media_type=file.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
-    )
-
-
 @router.get("/exports/redemptions.csv", response_class=Response, tags=["redemptions"])
 async def export_redemptions_csv(who: Staff, db: DB, f: Filter) -> Response:
     """Your communities' redemptions as CSV (staff)."""
-    return _download(await exports.redemptions_file(db, who, f, "csv"))
+    return await download(await exports.redemptions_file(db, who, f), "csv")
 
 
 @router.get("/exports/redemptions.xlsx", response_class=Response, tags=["redemptions"])
 async def export_redemptions_xlsx(who: Staff, db: DB, f: Filter) -> Response:
     """Your communities' redemptions as an Excel workbook (staff)."""
-    return _download(await exports.redemptions_file(db, who, f, "xlsx"))
+    return await download(await exports.redemptions_file(db, who, f), "xlsx")
 
 
 # ---------------------------------------------------------------- settlements (结算)
@@ -289,10 +282,10 @@ async def discard_settlement(settlement_id: SettlementId, who: Staff, db: DB) ->
 @router.get("/settlements/{settlement_id}/export.csv", response_class=Response, tags=["settlements"])
 async def export_settlement_csv(settlement_id: SettlementId, who: CurrentUser, db: DB) -> Response:
     """The statement as CSV."""
-    return _download(await exports.settlement_file(db, who, settlement_id, "csv"))
+    return await download(await exports.settlement_file(db, who, settlement_id), "csv")
 
 
 @router.get("/settlements/{settlement_id}/export.xlsx", response_class=Response, tags=["settlements"])
 async def export_settlement_xlsx(settlement_id: SettlementId, who: CurrentUser, db: DB) -> Response:
     """The statement as an Excel workbook."""
-    return _download(await exports.settlement_file(db, who, settlement_id, "xlsx"))
+    return await download(await exports.settlement_file(db, who, settlement_id), "xlsx")

@@ -16,13 +16,14 @@ from sqlalchemy import Select, delete, literal, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit, clock
+from app.core import clock
 from app.core.errors import ValidationFailed, _
 from app.core.pagination import Page, PageParams, page_of
 from app.core.privacy import mask_phone
 from app.core.security import sha256_hex
 from app.identity import service as identity
-from app.identity.deps import Principal
+from app.identity.community import acting_community
+from app.identity.principal import Principal
 from app.merchants import errors
 from app.merchants.config import rules
 from app.merchants.schemas import (
@@ -34,8 +35,8 @@ from app.merchants.schemas import (
     OfferPatch,
     RedemptionCodeOut,
 )
-from app.models.identity import OrgKind
 from app.models.merchants import Merchant, Offer, RedemptionCode
+from app.platform import audit
 
 CODE_DIGITS = 18
 
@@ -57,13 +58,6 @@ async def community_rate(db: AsyncSession, community_id: uuid.UUID) -> int:
 
 async def effective_rate(db: AsyncSession, merchant: Merchant) -> int:
     return merchant.fen_per_point or await community_rate(db, merchant.community_id)
-
-
-def _cursor_uuid(position: list[Any], index: int) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(position[index]))
-    except (ValueError, IndexError) as exc:
-        raise ValidationFailed(_("分页游标无效", "The cursor is invalid")) from exc
 
 
 # ---------------------------------------------------------------- merchants
@@ -133,11 +127,10 @@ async def list_merchants(
         query = query.where(Merchant.community_id == community_id)
     if category is not None:
         query = query.where(Merchant.category == category)
-    position = params.position()
+    position = params.after(str, uuid.UUID)
     if position:
         query = query.where(
-            tuple_(Merchant.name, Merchant.id)
-            > tuple_(literal(str(position[0])), literal(_cursor_uuid(position, 1)))
+            tuple_(Merchant.name, Merchant.id) > tuple_(literal(position[0]), literal(position[1]))
         )
     rows = list((await db.execute(query)).scalars())
     rates: dict[uuid.UUID, int] = {}
@@ -150,19 +143,7 @@ async def list_merchants(
 
 
 async def create_merchant(db: AsyncSession, who: Principal, body: MerchantIn) -> MerchantOut:
-    community_id = body.community_id
-    if community_id is None:
-        if who.community_id is not None and who.community_id in who.staff_communities:
-            community_id = who.community_id
-        elif len(who.staff_communities) == 1:
-            community_id = next(iter(who.staff_communities))
-        else:
-            raise ValidationFailed(_("请指定商户所属社区 community_id", "Give the merchant's community_id"))
-    unit = await identity.get_org_unit(db, community_id)
-    if unit.kind is not OrgKind.community:
-        raise ValidationFailed(_("商户必须属于一个社区", "A merchant belongs to a community"))
-    if not who.is_staff_of(community_id):
-        raise errors.NotYourCommunity()
+    community_id = acting_community(who, body.community_id)
     merchant = Merchant(
         community_id=community_id,
         name=body.name,
@@ -184,7 +165,7 @@ async def create_merchant(db: AsyncSession, who: Principal, body: MerchantIn) ->
         community_id=community_id,
         name=merchant.name,
     )
-    return await merchant_out(db, who, merchant, unit.fen_per_point)
+    return await merchant_out(db, who, merchant, await community_rate(db, community_id))
 
 
 async def update_merchant(
@@ -262,12 +243,9 @@ async def list_offers(
             Offer.active.is_(True),
             or_(Offer.valid_until.is_(None), Offer.valid_until > now),
         )
-    position = params.position()
+    position = params.after(str, uuid.UUID)
     if position:
-        query = query.where(
-            tuple_(Offer.name, Offer.id)
-            > tuple_(literal(str(position[0])), literal(_cursor_uuid(position, 1)))
-        )
+        query = query.where(tuple_(Offer.name, Offer.id) > tuple_(literal(position[0]), literal(position[1])))
     rows = [offer_out(o, now) for o in (await db.execute(query)).scalars()]
     return page_of(rows, params, lambda o: [o.name, str(o.id)])
 

@@ -9,16 +9,16 @@ closing the same period at once cannot both take an item; discarding the draft g
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import literal, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit, clock
+from app.core import clock
 from app.core.errors import ValidationFailed, _
 from app.core.pagination import Page, PageParams, page_of
-from app.identity.deps import Principal
+from app.identity.principal import Principal
 from app.ledger import service as ledger
 from app.ledger.errors import InsufficientBalance
 from app.merchants import errors
@@ -28,6 +28,7 @@ from app.merchants.service import effective_rate
 from app.models.identity import User
 from app.models.ledger import Asset, TransferKind
 from app.models.merchants import Merchant, Offer, Redemption, Refund, Settlement, SettlementStatus
+from app.platform import audit
 
 
 def yuan(fen: int) -> str:
@@ -329,13 +330,9 @@ async def list_settlements(
         query = query.where(Settlement.merchant_id == merchant_id)
     if status is not None:
         query = query.where(Settlement.status == status)
-    position = params.position()
+    position = params.after(datetime, uuid.UUID)
     if position:
-        try:
-            at = datetime.fromisoformat(str(position[0]))
-            last = uuid.UUID(str(position[1]))
-        except (ValueError, IndexError) as exc:
-            raise ValidationFailed(_("分页游标无效", "The cursor is invalid")) from exc
+        at, last = position
         query = query.where(tuple_(Settlement.created_at, Settlement.id) < tuple_(literal(at), literal(last)))
     rows = [settlement_out(r) for r in (await db.execute(query)).scalars()]
     return page_of(rows, params, lambda s: [s.created_at.isoformat(), str(s.id)])
@@ -346,8 +343,7 @@ async def list_settlements(
 
 def month_start(now: datetime) -> datetime:
     """00:00 on the first day of `now`'s month in Shanghai, as an aware datetime."""
-    local = now.astimezone(clock.SHANGHAI)
-    return datetime.combine(local.date().replace(day=1), time.min, tzinfo=clock.SHANGHAI)
+    return clock.month_start(now).astimezone(clock.SHANGHAI)
 
 
 async def draft_monthly(db: AsyncSession, now: datetime) -> int:

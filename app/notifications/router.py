@@ -9,7 +9,6 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
 from app.core.database import DB
-from app.core.idempotency import IdempotencyDep
 from app.core.pagination import Page, Pagination
 from app.identity.deps import CurrentUser
 from app.models.notifications import Notification
@@ -21,6 +20,7 @@ from app.notifications.schemas import (
     SubscriptionsOut,
     UnreadCountOut,
 )
+from app.platform.idempotency import IdempotencyDep
 
 router = APIRouter(tags=["notifications"])
 

@@ -25,9 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.core import clock
 from app.models.identity import User
 from app.models.notifications import Delivery, DeliveryAttempt, Notification, SubscribeGrant
-from app.notifications import queue
 from app.notifications.config import NotificationSettings, TemplateConfig
 from app.notifications.templates import render
+from app.platform import queue
 from app.wechat.client import TOKEN_EXPIRED_ERRCODES, WechatApiError, WechatClient, WechatUnavailable
 
 log = logging.getLogger("linli.notifications.sender")

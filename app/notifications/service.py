@@ -15,15 +15,15 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
-from app.core.pagination import InvalidCursor, Page, PageParams, page_of
-from app.identity.deps import Principal
+from app.core.pagination import Page, PageParams, page_of
+from app.identity.principal import Principal
 from app.models.notifications import Delivery, Notification, SubscribeGrant
-from app.notifications import queue
 from app.notifications.config import get_notification_settings
 from app.notifications.errors import NotificationNotFound, UnknownTemplate
 from app.notifications.schemas import SubscriptionsOut, TemplateGrantOut
 from app.notifications.sender import SEND_TASK
 from app.notifications.templates import template_for, templates_by_id
+from app.platform import queue
 
 
 async def notify(
@@ -86,12 +86,9 @@ async def inbox(db: AsyncSession, who: Principal, params: PageParams, *, unread:
     query = select(Notification).where(Notification.user_id == who.id)
     if unread:
         query = query.where(Notification.read_at.is_(None))
-    position = params.position()
+    position = params.after(datetime, uuid.UUID)
     if position is not None:
-        try:
-            at, last_id = datetime.fromisoformat(str(position[0])), uuid.UUID(str(position[1]))
-        except (ValueError, IndexError) as exc:
-            raise InvalidCursor() from exc
+        at, last_id = position
         query = query.where(
             or_(
                 Notification.created_at < at,

@@ -8,13 +8,14 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit, clock
-from app.identity.deps import Principal
-from app.models.identity import Role, RoleGrant
+from app.core import clock
+from app.identity import service as identity
+from app.identity.principal import Principal
 from app.models.service_items import CLOCK_RUNNING, Channel, Handover, RequestStatus, ServiceRequest
+from app.platform import audit
 from app.service_items import catalogue, deadlines
 from app.service_items.common import (
     check_materials,
@@ -189,10 +190,7 @@ async def rate(db: AsyncSession, who: Principal, request_id: uuid.UUID, body: Ra
 
 
 async def supervisors(db: AsyncSession, community_id: uuid.UUID) -> list[uuid.UUID]:
-    rows = await db.execute(
-        select(RoleGrant.user_id).where(RoleGrant.role == Role.staff, RoleGrant.org_unit_id == community_id)
-    )
-    return list(rows.scalars())
+    return await identity.staff_of(db, community_id)
 
 
 async def escalate_overdue(db: AsyncSession, now: datetime) -> int:
@@ -201,7 +199,7 @@ async def escalate_overdue(db: AsyncSession, now: datetime) -> int:
     The atomic UPDATE … RETURNING marks each application for its current due date, so two workers
     never both escalate it; a deadline moved by a correction can be escalated again when it passes.
     """
-    today: date = now.astimezone(clock.SHANGHAI).date()
+    today: date = clock.local_day(now)
     rows = (
         await db.execute(
             update(ServiceRequest)

@@ -8,14 +8,14 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit, clock
-from app.core.pagination import InvalidCursor, Page, PageParams, page_of
-from app.identity.deps import Principal
+from app.core import clock
+from app.core.pagination import Page, PageParams, page_of
+from app.identity.community import acting_community
+from app.identity.principal import Principal
 from app.models.identity import OrgKind, OrgUnit, Role
 from app.models.service_items import CATEGORY_LABELS, ItemCategory, ServiceItem, ServiceItemVersion
+from app.platform import audit
 from app.service_items.errors import (
-    CommunityNotFound,
-    CommunityRequired,
     InvalidDepartment,
     ItemCodeTaken,
     ItemNotFound,
@@ -48,16 +48,8 @@ def readable_communities(who: Principal) -> set[uuid.UUID]:
 
 
 def write_community(who: Principal, community_id: uuid.UUID | None) -> uuid.UUID:
-    """The community a new record belongs to: explicit and in the caller's staff scope, else their own."""
-    if community_id is not None:
-        if not who.is_staff_of(community_id):
-            raise CommunityNotFound()
-        return community_id
-    if who.community_id is not None and who.is_staff_of(who.community_id):
-        return who.community_id
-    if len(who.staff_communities) == 1:
-        return next(iter(who.staff_communities))
-    raise CommunityRequired()
+    """The community a new record belongs to: the shared rule (app.identity.community)."""
+    return acting_community(who, community_id)
 
 
 def materials_with_ids(materials: list[MaterialIn]) -> list[dict[str, Any]]:
@@ -218,12 +210,9 @@ async def list_items(
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(or_(ServiceItemVersion.name.ilike(pattern), ServiceItem.code.ilike(pattern)))
-    position = params.position()
+    position = params.after(str, uuid.UUID)
     if position is not None:
-        try:
-            code, last_id = str(position[0]), uuid.UUID(str(position[1]))
-        except (ValueError, IndexError) as exc:
-            raise InvalidCursor() from exc
+        code, last_id = position
         query = query.where(
             or_(ServiceItem.code > code, and_(ServiceItem.code == code, ServiceItem.id > last_id))
         )

@@ -11,8 +11,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
-from app.identity.deps import Principal
-from app.models.identity import Role, RoleGrant, User
+from app.identity import service as identity
+from app.identity.principal import Principal
+from app.models.identity import User
 from app.models.service_items import (
     CLOCK_RUNNING,
     RequestStatus,
@@ -154,12 +155,7 @@ def people_of(request: ServiceRequest) -> list[uuid.UUID]:
 
 
 async def department_handlers(db: AsyncSession, department_id: uuid.UUID) -> list[uuid.UUID]:
-    rows = await db.execute(
-        select(RoleGrant.user_id).where(
-            RoleGrant.role == Role.handler, RoleGrant.org_unit_id == department_id
-        )
-    )
-    return list(rows.scalars())
+    return await identity.handlers_of(db, department_id)
 
 
 def require(request: ServiceRequest, *allowed: RequestStatus) -> None:

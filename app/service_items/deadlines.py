@@ -8,37 +8,13 @@ supplied do not count, so the deadline moves that many working days later.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from app.core import clock
-from app.tickets.sla import is_workday  # moves to app.core.workdays with issue #11
+from app.core.workdays import add_workdays, is_workday, workdays_after
 
-_GUARD = 3660  # no time limit runs past ten years of calendar
+__all__ = ["add_workdays", "is_workday", "today", "workdays_after"]
 
 
 def today() -> date:
-    return clock.local_now().date()
-
-
-def add_workdays(start: date, days: int) -> date:
-    """The `days`-th working day after `start` (`start` itself when days is 0)."""
-    day = start
-    left = days
-    for _ in range(_GUARD):
-        if left <= 0:
-            return day
-        day += timedelta(days=1)
-        if is_workday(day):
-            left -= 1
-    raise ValueError("time limit runs past the calendar guard")
-
-
-def workdays_after(start: date, end: date) -> int:
-    """Working days d with start < d <= end (0 when end is not after start)."""
-    count = 0
-    day = start + timedelta(days=1)
-    while day <= end:
-        if is_workday(day):
-            count += 1
-        day += timedelta(days=1)
-    return count
+    return clock.today()

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.settings import get_settings
 from app.demo import DemoWorld, _person, _unit
-from app.identity.deps import load_principal
+from app.identity.principal import load_principal
 from app.models.identity import OrgKind, OrgUnit, Role, User
 from app.models.service_items import Channel, Handover, ItemCategory, OfficeTopic, Rating, Recurrence
 from app.service_items import backoffice, catalogue, office_hours, requests

@@ -17,11 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.bookings import service as bookings
 from app.bookings.schemas import ServiceIn, SlotIn, SlotsIn
-from app.core import audit, clock
-from app.identity.deps import Principal, load_principal
+from app.core import clock
+from app.identity.principal import Principal, load_principal
 from app.models.bookings import Audience
 from app.models.identity import User
 from app.models.service_items import OfficeHours, OfficeSession, Recurrence
+from app.platform import audit
 from app.service_items import catalogue, deadlines
 from app.service_items.errors import InvalidResident, InvalidSchedule, NotStaff, OfficeHoursNotFound
 from app.service_items.recurrence import MAX_RANGE_DAYS, Occurrence, Schedule, label, occurrences
@@ -247,7 +248,7 @@ async def extend_sessions(db: AsyncSession, now: datetime) -> int:
     bookings rules about who may open slots still hold; office hours whose creator is no longer the
     community's staff are left alone until staff extend them by hand.
     """
-    today = now.astimezone(clock.SHANGHAI).date()
+    today = clock.local_day(now)
     made = 0
     rows = (
         await db.execute(select(OfficeHours).where(OfficeHours.active.is_(True)).order_by(OfficeHours.id))

@@ -13,10 +13,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit, clock
-from app.identity.deps import Principal
+from app.core import clock
+from app.identity.principal import Principal
 from app.models.service_items import ConsultationNote, OfficeHours, OfficeSession, QueueNumber, QueueStatus
 from app.notifications.service import notify
+from app.platform import audit
 from app.service_items import deadlines
 from app.service_items import office_hours as hours
 from app.service_items.errors import (

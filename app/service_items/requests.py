@@ -17,10 +17,10 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit, clock
+from app.core import clock
 from app.core.errors import _
-from app.core.pagination import InvalidCursor, Page, PageParams, page_of
-from app.identity.deps import Principal
+from app.core.pagination import Page, PageParams, page_of
+from app.identity.principal import Principal
 from app.models.identity import User
 from app.models.service_items import (
     CLOCK_RUNNING,
@@ -32,6 +32,7 @@ from app.models.service_items import (
     ServiceRequestCounter,
     ServiceRequestEvent,
 )
+from app.platform import audit
 from app.service_items import catalogue, deadlines
 from app.service_items.common import (
     check_materials,
@@ -71,7 +72,7 @@ S = RequestStatus
 
 
 async def _number(db: AsyncSession, community_id: uuid.UUID, now: datetime) -> str:
-    day = now.astimezone(clock.SHANGHAI).date()
+    day = clock.local_day(now)
     seq = (
         await db.execute(
             insert(ServiceRequestCounter)
@@ -332,14 +333,9 @@ async def list_requests(
         query = query.where(
             ServiceRequest.status.in_(CLOCK_RUNNING), ServiceRequest.due_on < deadlines.today()
         )
-    position = params.position()
+    position = params.after(datetime, uuid.UUID)
     if position is not None:
-        try:
-            at, last_id = datetime.fromisoformat(str(position[0])), uuid.UUID(str(position[1]))
-        except (ValueError, IndexError) as exc:
-            raise InvalidCursor() from exc
-        if at.tzinfo is None:  # every cursor we hand out is aware; a naive one is forged
-            raise InvalidCursor()
+        at, last_id = position
         query = query.where(
             or_(
                 ServiceRequest.created_at < at,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -10,12 +9,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Path, Query, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from app.core import exports
 from app.core.database import DB
-from app.core.idempotency import IdempotencyDep
 from app.core.pagination import Page, Pagination
 from app.core.text import Text
 from app.identity.deps import CurrentUser, Staff
 from app.models.service_items import ItemCategory, RequestStatus
+from app.platform.idempotency import IdempotencyDep
 from app.service_items import backoffice, catalogue, requests, slip, spreadsheet, stats
 from app.service_items import office_hours as hours
 from app.service_items import queue as walk_in
@@ -46,7 +46,7 @@ from app.service_items.schemas import (
 )
 
 router = APIRouter()
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = exports.XLSX_TYPE
 ItemId = Annotated[uuid.UUID, Path(description="Service item id")]
 RequestId = Annotated[uuid.UUID, Path(description="Application id")]
 OfficeHoursId = Annotated[uuid.UUID, Path(description="Office hours id")]
@@ -90,10 +90,7 @@ async def export_items(who: Staff, db: DB, community_id: uuid.UUID | None = None
     """The catalogue (current versions) as XLSX, in the layout import reads."""
     community = catalogue.write_community(who, community_id)
     headers, rows = await spreadsheet.export_rows(db, who, community)
-    content = await asyncio.to_thread(spreadsheet.xlsx, headers, rows)
-    return Response(
-        content, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="service-items.xlsx"'}
-    )
+    return await exports.response(spreadsheet.sheet("service-items", headers, rows), "xlsx")
 
 
 @router.post("/service-items/import", response_model=ImportOut, tags=ITEMS)
@@ -247,14 +244,7 @@ async def export_stats(
     """The stats per item or department as a spreadsheet."""
     result = await stats.compute(db, who, community_id=community_id, group_by=group_by, start=from_, end=to)
     headers, rows = stats.table(result)
-    name = f"service-items-stats.{fmt}"
-    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
-    if fmt == "csv":
-        return Response(
-            spreadsheet.csv_bytes(headers, rows), media_type="text/csv; charset=utf-8", headers=disposition
-        )
-    content = await asyncio.to_thread(spreadsheet.xlsx, headers, rows, "办件统计")
-    return Response(content, media_type=XLSX, headers=disposition)
+    return await exports.response(spreadsheet.sheet("service-items-stats", headers, rows, "办件统计"), fmt)
 
 
 # ---------------------------------------------------------------- office hours

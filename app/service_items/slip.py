@@ -11,7 +11,7 @@ from html import escape
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
-from app.identity.deps import Principal
+from app.identity.principal import Principal
 from app.models.identity import OrgUnit
 from app.models.service_items import RequestStatus
 from app.service_items import common

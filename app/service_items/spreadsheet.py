@@ -9,18 +9,18 @@ Import is validated row by row against the same schema as the API; any error and
 from __future__ import annotations
 
 import asyncio
-import csv
 import io
 import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from pydantic import ValidationError
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.identity.deps import Principal
+from app.core.exports import Export
+from app.identity.principal import Principal
 from app.models.identity import OrgKind, OrgUnit
 from app.models.service_items import CATEGORY_LABELS, Channel, ServiceItem, ServiceItemVersion
 from app.service_items import catalogue
@@ -106,28 +106,9 @@ async def export_rows(
     return HEADERS, out
 
 
-def xlsx(headers: list[str], rows: list[list[Any]], title: str = "事项清单") -> bytes:
-    """A one-sheet workbook; text that a spreadsheet would run as a formula is quoted."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title)
-    sheet.append(headers)
-    for row in rows:
-        sheet.append([("'" + v) if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def csv_bytes(headers: list[str], rows: list[list[Any]]) -> bytes:
-    """CSV with a BOM (so Excel reads the Chinese), formula-looking text quoted."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow(
-            [("'" + v) if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in row]
-        )
-    return ("\ufeff" + out.getvalue()).encode()
+def sheet(filename: str, headers: list[str], rows: list[list[Any]], title: str = "事项清单") -> Export:
+    """A one-sheet download, written (and formula-escaped) by app.core.exports."""
+    return Export(filename=filename, title=title, header=headers, rows=rows)
 
 
 def _read(content: bytes) -> list[tuple[int, list[Any]]]:

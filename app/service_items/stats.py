@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Literal
 
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
-from app.identity.deps import Principal
+from app.identity.principal import Principal
 from app.models.identity import OrgUnit
 from app.models.service_items import Rating, RequestStatus, ServiceItem, ServiceItemVersion, ServiceRequest
 from app.service_items import deadlines
@@ -63,8 +63,7 @@ async def compute(
     end = end or deadlines.today() + timedelta(days=1)
     start = start or end - timedelta(days=90)
     start = max(start, end - timedelta(days=MAX_DAYS))
-    since = datetime.combine(start, time(), tzinfo=clock.SHANGHAI)
-    until = datetime.combine(end, time(), tzinfo=clock.SHANGHAI)
+    since, until = clock.local_midnight(start), clock.local_midnight(end)
     key_col = ServiceRequest.item_id if group_by == "item" else ServiceRequest.department_id
     name_col = ServiceItemVersion.name if group_by == "item" else OrgUnit.name
     query = select(ServiceRequest, key_col, name_col).where(

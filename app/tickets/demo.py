@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.demo import DemoWorld
-from app.identity.deps import load_principal
+from app.identity.principal import load_principal
 from app.models.identity import OrgUnit
 from app.models.tickets import TicketCategory, TicketChannel, TicketRating
 from app.tickets import service

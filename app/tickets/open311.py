@@ -22,15 +22,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
-from app.core.audit import record
 from app.core.errors import Forbidden, _
 from app.core.privacy import mask_contacts
 from app.core.ratelimit import Limiter, attempt
 from app.core.security import sha256_hex
 from app.core.text import Text, printable
-from app.identity.deps import Principal
+from app.identity.principal import Principal
 from app.models.identity import OrgUnit
 from app.models.tickets import OPEN_STATUSES, Open311Client, Ticket, TicketCategory, TicketChannel
+from app.platform.audit import record
 from app.tickets import service
 from app.tickets.errors import CategoryNotFound, Open311KeyInvalid, TicketNotFound
 from app.tickets.stats import STATUS_LABELS

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -10,12 +9,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
+from app.core import exports
 from app.core.database import DB
-from app.core.idempotency import IdempotencyDep
 from app.core.pagination import Page, Pagination
 from app.core.text import Text
 from app.identity.deps import Admin, CurrentUser, Handler, Staff
 from app.models.tickets import TicketCategory, TicketExtension, TicketStatus
+from app.platform.idempotency import IdempotencyDep
 from app.tickets import open311, photos, service, stats
 from app.tickets.schemas import (
     AnswerIn,
@@ -282,32 +282,19 @@ ExportRows = Annotated[list[list[str]], Depends(_export_rows)]
 
 
 @router.get(
-    "/exports/tickets.csv",
-    response_class=Response,
-    responses={200: {"content": {"text/csv": {}}}},
-    tags=TAGS,
+    "/exports/tickets.csv", response_class=Response, responses=exports.openapi_content("csv"), tags=TAGS
 )
 async def export_csv(rows: ExportRows) -> Response:
     """The filtered ticket list as CSV (UTF-8 with BOM, Chinese headers)."""
-    return Response(
-        stats.to_csv(rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="tickets.csv"'},
-    )
+    return await exports.response(stats.export_of(rows), "csv")
 
 
 @router.get(
-    "/exports/tickets.xlsx",
-    response_class=Response,
-    responses={200: {"content": {stats.XLSX: {}}}},
-    tags=TAGS,
+    "/exports/tickets.xlsx", response_class=Response, responses=exports.openapi_content("xlsx"), tags=TAGS
 )
 async def export_xlsx(rows: ExportRows) -> Response:
     """The filtered ticket list as an Excel workbook (Chinese headers)."""
-    data = await asyncio.to_thread(stats.to_xlsx, rows)
-    return Response(
-        data, media_type=stats.XLSX, headers={"Content-Disposition": 'attachment; filename="tickets.xlsx"'}
-    )
+    return await exports.response(stats.export_of(rows), "xlsx")
 
 
 # ---------------------------------------------------------------- Open311 GeoReport v2

@@ -12,14 +12,15 @@ from sqlalchemy import Select, and_, func, literal, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import clock
-from app.core.audit import record
+from app.core import clock, workdays
 from app.core.errors import Forbidden, _
-from app.core.pagination import InvalidCursor, PageParams, encode_cursor
+from app.core.pagination import PageParams, encode_cursor
 from app.grid import errors as grid_errors
 from app.grid import service as grid_service
-from app.identity.deps import Principal
-from app.models.identity import OrgKind, OrgUnit, Role, RoleGrant, User
+from app.identity import service as identity
+from app.identity.community import acting_community
+from app.identity.principal import Principal
+from app.models.identity import OrgKind, OrgUnit, User
 from app.models.tickets import (
     NO_DEADLINE,
     OPEN_STATUSES,
@@ -36,7 +37,8 @@ from app.models.tickets import (
     Visibility,
 )
 from app.notifications.service import notify
-from app.tickets import photos, sla
+from app.platform.audit import record
+from app.tickets import photos
 from app.tickets.errors import (
     AttachmentNotFound,
     AttachmentTooLarge,
@@ -100,18 +102,6 @@ async def list_categories(
     return list((await db.execute(query.order_by(TicketCategory.name))).scalars())
 
 
-def _staff_community(who: Principal, community_id: uuid.UUID | None) -> uuid.UUID:
-    if community_id is None:
-        if who.community_id and who.is_staff_of(who.community_id):
-            return who.community_id
-        if len(who.staff_communities) == 1:
-            return next(iter(who.staff_communities))
-        raise Forbidden(_("请指定社区 community_id", "Give community_id"))
-    if not who.is_staff_of(community_id):
-        raise Forbidden(_("您不是该社区的工作人员", "You are not staff of this community"))
-    return community_id
-
-
 async def _department_of(db: AsyncSession, community_id: uuid.UUID, department_id: uuid.UUID) -> OrgUnit:
     unit = await db.get(OrgUnit, department_id)
     if (
@@ -124,7 +114,7 @@ async def _department_of(db: AsyncSession, community_id: uuid.UUID, department_i
 
 
 async def create_category(db: AsyncSession, who: Principal, body: CategoryIn) -> TicketCategory:
-    community_id = _staff_community(who, body.community_id)
+    community_id = acting_community(who, body.community_id)
     if body.default_department_id is not None:
         await _department_of(db, community_id, body.default_department_id)
     taken = await db.scalar(
@@ -217,7 +207,7 @@ def ticket_out(ticket: Ticket, who: Principal | None, now: datetime | None = Non
 
 async def _next_number(db: AsyncSession, community_id: uuid.UUID, now: datetime) -> str:
     """GD20261122-0007: one counter row per community per Shanghai day, bumped atomically."""
-    day = now.astimezone(clock.SHANGHAI).date()
+    day = clock.local_day(now)
     stmt = (
         insert(TicketDayCounter)
         .values(community_id=community_id, day=day, last=1)
@@ -278,7 +268,7 @@ async def file_ticket(
 ) -> Ticket:
     """Create a ticket in `submitted` with its number and acceptance deadline (every channel ends here)."""
     now = clock.now()
-    accept_by = sla.deadline(now, category.accept_within_hours, category.working_time)
+    accept_by = workdays.deadline(now, category.accept_within_hours, category.working_time)
     ticket = Ticket(
         id=uuid.uuid4(),
         number=await _next_number(db, category.community_id, now),
@@ -514,7 +504,7 @@ async def accept(db: AsyncSession, who: Principal, ticket_id: uuid.UUID) -> Tick
     now = clock.now()
     category = await _category(db, ticket)
     ticket.responded_at = now
-    ticket.due_at = sla.deadline(now, category.resolve_within_hours, category.working_time)
+    ticket.due_at = workdays.deadline(now, category.resolve_within_hours, category.working_time)
     if ticket.department_id is None:
         ticket.department_id = None  # routing happens at dispatch (default department suggested there)
     before = _move(ticket, S.accepted, now)
@@ -560,15 +550,6 @@ async def reject(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body: R
     return ticket_out(ticket, who, now)
 
 
-async def _department_handlers(db: AsyncSession, department_id: uuid.UUID) -> list[uuid.UUID]:
-    rows = await db.execute(
-        select(RoleGrant.user_id).where(
-            RoleGrant.role == Role.handler, RoleGrant.org_unit_id == department_id
-        )
-    )
-    return list(rows.scalars())
-
-
 async def dispatch(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body: DispatchIn) -> TicketOut:
     """派单 to a department and/or a handler; the deadline is the SLA's unless given."""
     ticket = await _load(db, who, ticket_id, lock=True)
@@ -579,14 +560,7 @@ async def dispatch(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body:
     if department_id is not None:
         await _department_of(db, ticket.community_id, department_id)
     if body.assignee_id is not None:
-        grant_units = (
-            await db.execute(
-                select(RoleGrant.org_unit_id, OrgUnit.community_id)
-                .join(OrgUnit, OrgUnit.id == RoleGrant.org_unit_id)
-                .where(RoleGrant.user_id == body.assignee_id, RoleGrant.role == Role.handler)
-            )
-        ).all()
-        units = [u for u, c in grant_units if c == ticket.community_id]
+        units = await identity.handler_units_in(db, body.assignee_id, ticket.community_id)
         if not units:
             raise InvalidAssignee()
         if department_id is None:
@@ -597,7 +571,7 @@ async def dispatch(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body:
         ticket.due_at = body.due_at
     elif ticket.due_at is None:
         category = await _category(db, ticket)
-        ticket.due_at = sla.deadline(now, category.resolve_within_hours, category.working_time)
+        ticket.due_at = workdays.deadline(now, category.resolve_within_hours, category.working_time)
     ticket.department_id = department_id
     ticket.assignee_id = body.assignee_id
     ticket.dispatched_at = now
@@ -625,7 +599,7 @@ async def dispatch(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body:
         assignee_id=body.assignee_id,
         department_id=department_id,
     )
-    targets = [body.assignee_id] if body.assignee_id else await _department_handlers(db, department_id)  # type: ignore[arg-type]
+    targets = [body.assignee_id] if body.assignee_id else await identity.handlers_of(db, department_id)  # type: ignore[arg-type]
     await _notify_ticket(
         db, targets, ticket, "ticket.dispatched", f"新派工单 {ticket.number}：{ticket.title}"
     )
@@ -737,8 +711,8 @@ async def provide_info(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, b
     now = clock.now()
     category = await _category(db, ticket)
     paused_at = ticket.paused_at or now
-    ticket.accept_by = sla.shift_for_pause(ticket.accept_by, paused_at, now, category.working_time)
-    ticket.due_at = sla.shift_for_pause(ticket.due_at, paused_at, now, category.working_time)
+    ticket.accept_by = workdays.shift_for_pause(ticket.accept_by, paused_at, now, category.working_time)
+    ticket.due_at = workdays.shift_for_pause(ticket.due_at, paused_at, now, category.working_time)
     resume = ticket.resume_status or S.accepted
     ticket.paused_at = None
     ticket.resume_status = None
@@ -857,7 +831,7 @@ async def evaluate(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body:
     if body.rating is TicketRating.unsatisfied:
         category = await _category(db, ticket)
         ticket.priority += 1
-        ticket.due_at = sla.deadline(now, category.resolve_within_hours, category.working_time)
+        ticket.due_at = workdays.deadline(now, category.resolve_within_hours, category.working_time)
         ticket.assignee_id = None
         to = S.accepted
     else:
@@ -1067,21 +1041,15 @@ async def list_tickets(
 ) -> tuple[list[TicketOut], str | None]:
     now = clock.now()
     query, urgency = _filtered(who, f, now)
-    pos = params.position()
+    pos = params.after(datetime, uuid.UUID)
     if urgency:
         if pos:
-            try:
-                at, last_id = datetime.fromisoformat(pos[0]), uuid.UUID(pos[1])
-            except (ValueError, IndexError, TypeError) as exc:
-                raise InvalidCursor() from exc
+            at, last_id = pos
             query = query.where(tuple_(Ticket.queue_at, Ticket.id) > _key(at, last_id))
         query = query.order_by(Ticket.queue_at, Ticket.id)
     else:
         if pos:
-            try:
-                at, last_id = datetime.fromisoformat(pos[0]), uuid.UUID(pos[1])
-            except (ValueError, IndexError, TypeError) as exc:
-                raise InvalidCursor() from exc
+            at, last_id = pos
             query = query.where(tuple_(Ticket.created_at, Ticket.id) < _key(at, last_id))
         query = query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
     rows = list((await db.execute(query.limit(params.limit + 1))).scalars())
@@ -1100,23 +1068,8 @@ async def list_tickets(
 async def _supervisors(db: AsyncSession, community_id: uuid.UUID, level: int) -> list[uuid.UUID]:
     """Level 1: the community's staff; level 2: admins of the street (any unit above the community)."""
     if level == 1:
-        rows = await db.execute(
-            select(RoleGrant.user_id).where(
-                RoleGrant.role == Role.staff, RoleGrant.org_unit_id == community_id
-            )
-        )
-        return list(rows.scalars())
-    ancestors: list[uuid.UUID] = []
-    unit = await db.get(OrgUnit, community_id)
-    while unit is not None and unit.parent_id is not None:
-        ancestors.append(unit.parent_id)
-        unit = await db.get(OrgUnit, unit.parent_id)
-    if not ancestors:
-        return []
-    rows = await db.execute(
-        select(RoleGrant.user_id).where(RoleGrant.role == Role.admin, RoleGrant.org_unit_id.in_(ancestors))
-    )
-    return list(rows.scalars())
+        return await identity.staff_of(db, community_id)
+    return await identity.admins_above(db, community_id)
 
 
 async def escalate_overdue(db: AsyncSession, now: datetime, batch: int = 500) -> int:
@@ -1153,7 +1106,7 @@ async def escalate_overdue(db: AsyncSession, now: datetime, batch: int = 500) ->
         )
         handlers: list[uuid.UUID | None] = [ticket.assignee_id]
         if ticket.assignee_id is None and ticket.department_id is not None:
-            handlers.extend(await _department_handlers(db, ticket.department_id))
+            handlers.extend(await identity.handlers_of(db, ticket.department_id))
         targets = handlers + list(await _supervisors(db, ticket.community_id, level))
         await _notify_ticket(
             db,

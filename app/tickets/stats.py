@@ -10,8 +10,6 @@ Definitions (tickets created in [from, to), merged duplicates left out of the ra
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from datetime import datetime
 from typing import Any, Literal
@@ -21,12 +19,13 @@ from sqlalchemy import Select, and_, extract, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app.core import audit, clock
+from app.core import clock
 from app.core.errors import Forbidden, _
-from app.core.text import printable
-from app.identity.deps import Principal
+from app.core.exports import Export
+from app.identity.principal import Principal
 from app.models.identity import OrgUnit
 from app.models.tickets import OPEN_STATUSES, Ticket, TicketCategory, TicketRating, TicketStatus
+from app.platform import audit
 
 GroupBy = Literal["community", "category", "department", "grid", "period"]
 Period = Literal["day", "week", "month"]
@@ -249,7 +248,7 @@ EXPORT_LIMIT = 100_000
 
 
 def _fmt(value: datetime | None) -> str:
-    return value.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else ""
+    return clock.local_text(value)
 
 
 async def export_rows(
@@ -320,27 +319,6 @@ async def export_rows(
     return out
 
 
-def to_csv(rows: list[list[str]]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(EXPORT_HEADERS)
-    writer.writerows([[printable(v) for v in r] for r in rows])
-    # A BOM so Excel opens the Chinese text as UTF-8.
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
-
-
-def to_xlsx(rows: list[list[str]]) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("工单")
-    ws.append(EXPORT_HEADERS)
-    for r in rows:
-        # Stored text may hold control characters from before app.core.text refused them.
-        ws.append([printable(v) for v in r])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+def export_of(rows: list[list[str]]) -> Export:
+    """The ticket list as a download (written by app.core.exports)."""
+    return Export(filename="tickets", title="工单", header=EXPORT_HEADERS, rows=rows)

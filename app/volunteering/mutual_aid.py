@@ -23,11 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core import clock
 from app.core.pagination import Page, PageParams, page_of
 from app.core.privacy import mask_contacts
-from app.identity.deps import Principal
+from app.identity import service as identity
+from app.identity.principal import Principal
 from app.identity.service import verified_age
 from app.ledger import service as ledger
 from app.ledger.errors import InsufficientBalance
-from app.models.identity import OrgUnit, Role, RoleGrant, User
+from app.models.identity import OrgUnit, User
 from app.models.ledger import Asset, TransferKind
 from app.models.volunteering import HelpRequest, HelpStatus, SubsidyUsage
 from app.notifications.service import notify
@@ -159,9 +160,9 @@ async def list_requests(
         query = query.where(HelpRequest.status == status)
     if disputed:
         query = query.where(HelpRequest.disputed_at.is_not(None))
-    position = params.position()
+    position = params.after(datetime, uuid.UUID)
     if position is not None:
-        at, last = datetime.fromisoformat(str(position[0])), uuid.UUID(str(position[1]))
+        at, last = position
         query = query.where(
             or_(HelpRequest.created_at < at, and_(HelpRequest.created_at == at, HelpRequest.id < last))
         )
@@ -265,13 +266,7 @@ async def dispute(db: AsyncSession, who: Principal, help_id: uuid.UUID, reason: 
     req.disputed_at = clock.now()
     req.disputed_by = who.id
     req.dispute_reason = reason
-    staff = (
-        await db.execute(
-            select(RoleGrant.user_id)
-            .where(RoleGrant.role == Role.staff, RoleGrant.org_unit_id == req.community_id)
-            .distinct()
-        )
-    ).scalars()
+    staff = await identity.staff_of(db, req.community_id)
     for staff_id in staff:
         await notify(
             db,

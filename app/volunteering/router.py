@@ -9,12 +9,12 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from app.core.database import DB
-from app.core.idempotency import IdempotencyDep
 from app.core.pagination import Page, Pagination
 from app.core.ratelimit import Limiter
 from app.core.security import derive_key
 from app.identity.deps import CurrentUser, Staff
 from app.models.volunteering import ActivityStatus, HelpStatus, Signup
+from app.platform.idempotency import IdempotencyDep
 from app.volunteering import mutual_aid
 from app.volunteering import service as activities
 from app.volunteering.schemas import (

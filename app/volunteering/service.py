@@ -24,16 +24,18 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit, clock
-from app.core.errors import DomainError, Forbidden, _
+from app.core import clock
+from app.core.errors import DomainError, _
 from app.core.pagination import Page, PageParams, page_of
 from app.core.ratelimit import Limiter, attempt
-from app.identity.deps import Principal
+from app.identity.community import acting_community
+from app.identity.principal import Principal
 from app.ledger import service as ledger
 from app.models.identity import User
 from app.models.ledger import Asset, TransferKind
 from app.models.volunteering import Activity, ActivityStatus, Signup, SignupStatus
 from app.notifications.service import notify
+from app.platform import audit
 from app.volunteering.errors import (
     ActivityFull,
     ActivityInvalidTransition,
@@ -144,6 +146,7 @@ async def list_activities(
     upcoming: bool = False,
 ) -> Page[Any]:
     """Staff: every activity of their communities; residents: their community's published ones."""
+    position = params.after(datetime, uuid.UUID)
     communities = set(who.staff_communities)
     resident_scope = Activity.community_id == who.community_id
     query = select(Activity)
@@ -160,9 +163,8 @@ async def list_activities(
         query = query.where(Activity.status == status)
     if upcoming:
         query = query.where(Activity.end_at >= clock.now())
-    position = params.position()
     if position is not None:
-        at, last = datetime.fromisoformat(str(position[0])), uuid.UUID(str(position[1]))
+        at, last = position
         query = query.where(or_(Activity.start_at > at, and_(Activity.start_at == at, Activity.id > last)))
     rows = (
         (await db.execute(query.order_by(Activity.start_at, Activity.id).limit(params.limit + 1)))
@@ -213,11 +215,7 @@ def _validate(activity: Activity) -> None:
 
 
 async def create_activity(db: AsyncSession, who: Principal, body: ActivityIn) -> dict[str, Any]:
-    community_id = body.community_id or who.community_id
-    if community_id is None or not who.is_staff_of(community_id):
-        raise Forbidden(
-            _("只能为自己负责的社区发布活动", "You can only create activities in your communities")
-        )
+    community_id = acting_community(who, body.community_id)
     activity = Activity(
         id=uuid.uuid4(),
         community_id=community_id,
@@ -285,7 +283,7 @@ async def cancel(db: AsyncSession, who: Principal, activity_id: uuid.UUID, reaso
             )
         )
     ).scalars()
-    when = activity.start_at.astimezone(clock.SHANGHAI).strftime("%m月%d日 %H:%M")
+    when = clock.local_text(activity.start_at, clock.SHORT)
     for user_id in signed:
         await notify(
             db,
@@ -658,7 +656,7 @@ async def remind_upcoming(db: AsyncSession, now: datetime) -> int:
     sent = 0
     for activity in due:
         activity.reminded_at = now
-        when = activity.start_at.astimezone(clock.SHANGHAI).strftime("%m月%d日 %H:%M")
+        when = clock.local_text(activity.start_at, clock.SHORT)
         volunteers = (
             await db.execute(
                 select(Signup.user_id).where(

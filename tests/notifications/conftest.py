@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.core.settings import Settings
 from app.notifications.config import NotificationSettings
-from app.notifications.queue import conninfo
 from app.notifications.sender import Runtime
-from app.notifications.worker import make_queue_app, worker_runtime
+from app.platform.queue import conninfo
+from app.platform.worker import make_queue_app, worker_runtime
 from app.wechat.fake import FakeState, create_fake_app
 from tests.support.factories import TEST_SETTINGS
 from tests.support.notifications import served, truncate_queue

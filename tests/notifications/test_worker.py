@@ -26,10 +26,10 @@ from app.models.identity import OrgKind, User
 from app.models.notifications import Delivery
 from app.models.platform import IdempotencyRecord
 from app.notifications.config import NotificationSettings
-from app.notifications.queue import conninfo
 from app.notifications.sender import SEND_TASK, Runtime
 from app.notifications.service import notify
-from app.notifications.worker import PERIODIC_PREFIX, make_queue_app, serve
+from app.platform.queue import conninfo
+from app.platform.worker import PERIODIC_PREFIX, make_queue_app, serve
 from tests.notifications.conftest import FakeWechat
 from tests.support.factories import TEST_SETTINGS, make_unit, make_user
 from tests.support.notifications import give_grants, jobs, started_events, truncate_queue

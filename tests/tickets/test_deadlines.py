@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
+from app.core import workdays as sla
 from app.core.clock import SHANGHAI
 from app.models.notifications import Notification
-from app.tickets import service, sla
+from app.tickets import service
 from tests.support.factories import World, auth
 from tests.support.tickets import make_category, make_ticket, move
 

@@ -28,9 +28,9 @@ from app.core import clock
 from app.core.database import make_engine, make_sessionmaker
 from app.core.periodic import PeriodicJob, load_all
 from app.core.settings import Settings
-from app.notifications import queue as job_queue
 from app.notifications.config import NotificationSettings, get_notification_settings
 from app.notifications.sender import SEND_TASK, Runtime, send_delivery
+from app.platform import queue as job_queue
 from app.wechat.client import WechatClient
 
 log = logging.getLogger("linli.worker")

@@ -1,0 +1,157 @@
+"""The one spreadsheet writer: CSV (UTF-8 with a BOM, for Excel) and XLSX, sent as a download.
+
+A service builds an `Export` (title, header, rows, optional preamble block above the header, optional
+XLSX number formats per column, a file name without extension); the router answers
+`await exports.response(export, "csv" | "xlsx")`.
+
+Every cell goes through `cell()`:
+- datetimes become Shanghai wall-clock text, dates ISO text, UUIDs and enums their text, None an empty
+  cell;
+- text is made printable (`app.core.text.printable`: what XML 1.0 cannot hold is dropped, so text stored
+  before input was cleaned can never make an export fail) and escaped against formula injection: a cell
+  that begins with `= + - @`, a tab or a carriage return gets a leading `'`, so Excel shows it as text
+  and never runs it (OWASP "CSV injection");
+- numbers stay numbers.
+
+CSV is streamed in chunks; XLSX is built with openpyxl's write-only mode in a worker thread (CPU work
+that would otherwise stall the event loop), then sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import enum
+import io
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+from urllib.parse import quote
+
+from fastapi.responses import Response, StreamingResponse
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
+from app.core import clock
+from app.core.text import printable
+
+Format = Literal["csv", "xlsx"]
+
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MEDIA_TYPES: dict[str, str] = {"csv": CSV_TYPE, "xlsx": XLSX_TYPE}
+BOM = "\ufeff"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_CHUNK_ROWS = 500
+
+
+@dataclass
+class Export:
+    """A sheet to download. `formats` maps a 0-based column to an XLSX number format (e.g. "0.0%")."""
+
+    filename: str
+    title: str
+    header: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+    preamble: Sequence[Sequence[Any]] = ()
+    formats: Mapping[int, str] = field(default_factory=dict)
+
+
+def escape_text(text: str) -> str:
+    """Printable, and inert as a formula: a leading `'` when the text begins with = + - @ tab or CR."""
+    text = printable(text)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def cell(value: Any) -> Any:
+    """One value as a spreadsheet cell (see the module docstring)."""
+    if value is None:
+        return None  # an empty cell (CSV writes it as nothing)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int | float | Decimal):
+        return value
+    if isinstance(value, datetime):
+        return clock.local_text(value, clock.EXPORT)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return escape_text(str(value.value))
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return escape_text(str(value))
+
+
+def _lines(export: Export) -> Iterator[list[Any]]:
+    for line in export.preamble:
+        yield [cell(v) for v in line]
+    if export.preamble:
+        yield []
+    yield [cell(v) for v in export.header]
+    for row in export.rows:
+        yield [cell(v) for v in row]
+
+
+def csv_chunks(export: Export) -> Iterator[bytes]:
+    """The CSV in chunks of rows, the first beginning with a BOM so Excel reads UTF-8 Chinese."""
+    buf = io.StringIO()
+    buf.write(BOM)
+    writer = csv.writer(buf)
+    for n, line in enumerate(_lines(export), start=1):
+        writer.writerow(line)
+        if n % _CHUNK_ROWS == 0:
+            yield buf.getvalue().encode()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue().encode()
+
+
+def to_csv(export: Export) -> bytes:
+    return b"".join(csv_chunks(export))
+
+
+def to_xlsx(export: Export) -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(printable(export.title)[:31] or "Sheet")
+    header_row = len(export.preamble) + (1 if export.preamble else 0)
+    for index, line in enumerate(_lines(export)):
+        if export.formats and index > header_row:
+            cells: list[Any] = []
+            for column, value in enumerate(line):
+                fmt = export.formats.get(column)
+                if fmt is None:
+                    cells.append(value)
+                else:
+                    styled = WriteOnlyCell(sheet, value=value)
+                    styled.number_format = fmt
+                    cells.append(styled)
+            sheet.append(cells)
+        else:
+            sheet.append(line)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with an ASCII fallback name and the exact (possibly Chinese) name per RFC 6266."""
+    ascii_name = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in filename)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+async def response(export: Export, fmt: Format) -> Response:
+    """The download: CSV streamed, XLSX built in a thread."""
+    filename = f"{export.filename}.{fmt}"
+    headers = {"Content-Disposition": content_disposition(filename)}
+    if fmt == "xlsx":
+        body = await asyncio.to_thread(to_xlsx, export)
+        return Response(body, media_type=XLSX_TYPE, headers=headers)
+    return StreamingResponse(csv_chunks(export), media_type=CSV_TYPE, headers=headers)
+
+
+def openapi_content(*formats: Format) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a download route: the media types it sends."""
+    return {200: {"content": {MEDIA_TYPES[f]: {} for f in formats or ("csv", "xlsx")}}}
