@@ -30,16 +30,6 @@ class ItemCodeTaken(Conflict):
     message = _("本社区已有相同编码的事项", "This community already has an item with that code")
 
 
-class CommunityNotFound(NotFound):
-    code = "community_not_found"
-    message = _("社区不存在或不在您的管辖范围", "No such community in your scope")
-
-
-class CommunityRequired(ValidationFailed):
-    code = "community_required"
-    message = _("请指定社区 community_id", "community_id is required")
-
-
 class InvalidDepartment(ValidationFailed):
     code = "invalid_department"
     message = _("办理部门须为本社区的部门", "The department must be a department of this community")

@@ -16,11 +16,12 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
+from app.identity.community import CommunityNotFound
 from app.identity.principal import Principal
 from app.models.identity import OrgUnit
 from app.models.service_items import Rating, RequestStatus, ServiceItem, ServiceItemVersion, ServiceRequest
 from app.service_items import deadlines
-from app.service_items.errors import CommunityNotFound, NotStaff
+from app.service_items.errors import NotStaff
 from app.service_items.schemas import StatsOut, StatsRow
 
 DECIDED = (RequestStatus.approved, RequestStatus.rejected, RequestStatus.handed_over)
