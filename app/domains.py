@@ -45,7 +45,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain("merchants"),
     Domain("bookings"),
     Domain("notifications", jobs=False),
-    Domain("grid", jobs=False, demo=False),
+    Domain("grid", jobs=False),
     Domain("service_items"),
     Domain("platform", router=False, demo=False),
 )

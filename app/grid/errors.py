@@ -20,16 +20,6 @@ class AddressNotFound(NotFound):
     message = _("住址登记不存在或无权查看", "No such address")
 
 
-class CommunityNotFound(NotFound):
-    code = "community_not_found"
-    message = _("社区不存在或不在您的管辖范围", "No such community in your scope")
-
-
-class CommunityRequired(ValidationFailed):
-    code = "community_required"
-    message = _("您管辖多个社区，请指定 community_id", "You act for several communities: give community_id")
-
-
 class BuildingExists(Conflict):
     code = "building_exists"
     message = _("该小区已有同名楼栋", "This compound already has a building of that name")
@@ -63,3 +53,38 @@ class AddressClosed(InvalidTransition):
 class NoCommunity(ValidationFailed):
     code = "community_not_joined"
     message = _("请先选择所在社区", "Join a community first")
+
+
+class BoardEntryNotFound(NotFound):
+    code = "board_entry_not_found"
+    message = _("服务信息不存在或无权查看", "No such board entry")
+
+
+class BoardTargetInvalid(ValidationFailed):
+    code = "board_target_invalid"
+    message = _(
+        "请只指定一个位置：社区、网格或楼栋", "Give at most one place: community_id, grid_id or building_id"
+    )
+
+
+class PersonalPhone(ValidationFailed):
+    code = "personal_phone_refused"
+    message = _(
+        "这是居民的个人号码，服务信息栏只能公示工作电话",
+        "That is a resident's personal number; a board shows work phones only",
+    )
+
+
+class TooManyBuildings(ValidationFailed):
+    code = "too_many_buildings"
+    message = _("楼栋太多，请分网格下载", "Too many buildings for one PDF; download grid by grid")
+
+
+class ImportInvalid(ValidationFailed):
+    code = "import_invalid"
+    message = _("导入文件有误，未导入任何楼栋", "The file has errors; no building was imported")
+
+
+class ImportTooLarge(ValidationFailed):
+    code = "import_too_large"
+    message = _("导入文件过大或行数过多", "The import file is too large or has too many rows")

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, File, Path, Query, Response, UploadFile
 
 from app.core.database import DB
 from app.core.pagination import Page, Pagination
-from app.grid import service
+from app.grid import board, imports, poster, service
+from app.grid.config import rules
 from app.grid.schemas import (
     AddressIn,
     AddressOut,
+    BoardEntryIn,
+    BoardEntryOut,
+    BoardEntryPatch,
+    BoardOut,
     BuildingCountOut,
     BuildingIn,
     BuildingOut,
@@ -20,6 +26,7 @@ from app.grid.schemas import (
     GridIn,
     GridOut,
     GridPatch,
+    ImportOut,
     ResidentAtBuildingOut,
 )
 from app.identity.deps import CurrentUser, Staff
@@ -84,6 +91,18 @@ async def list_buildings(
 async def create_building(body: BuildingIn, who: Staff, db: DB) -> BuildingOut:
     """Create a building in a grid (409 building_exists for a duplicate name in the compound)."""
     return await service.create_building(db, who, body)
+
+
+@router.post("/buildings/import", response_model=ImportOut, tags=TAGS)
+async def import_buildings(
+    who: Staff,
+    db: DB,
+    file: Annotated[UploadFile, File(description="CSV or XLSX")],
+    community_id: CommunityQ = None,
+) -> ImportOut:
+    """Import buildings from CSV/XLSX (小区, 楼栋, 网格, 单元数, 楼层数): all or nothing, idempotent."""
+    content = await file.read(rules().import_max_bytes + 1)
+    return await imports.import_buildings(db, who, community_id, content, file.filename)
 
 
 @router.get("/buildings/counts", response_model=list[BuildingCountOut], tags=TAGS)
@@ -156,3 +175,87 @@ async def set_address_for(
 async def confirm_address(address_id: Annotated[uuid.UUID, Path()], who: Staff, db: DB) -> AddressOut:
     """Confirm a resident's address (核实)."""
     return await service.confirm_address(db, who, address_id)
+
+
+# ---------------------------------------------------------------- the service board and its posters
+
+PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}, "description": "A4 PDF"}}
+EntryId = Annotated[uuid.UUID, Path(description="Board entry id")]
+
+
+def _pdf(body: bytes, filename: str) -> Response:
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/board-entries", response_model=list[BoardEntryOut], tags=TAGS)
+async def list_board_entries(
+    who: Staff,
+    db: DB,
+    community_id: CommunityQ = None,
+    grid_id: Annotated[uuid.UUID | None, Query()] = None,
+    building_id: Annotated[uuid.UUID | None, Query()] = None,
+    stale: Annotated[
+        bool | None, Query(description="Only stale (true) or only fresh (false) entries")
+    ] = None,
+) -> list[BoardEntryOut]:
+    """Staff's list of board entries (服务信息栏), with entries not re-verified in 90 days flagged stale."""
+    return await board.list_entries(
+        db, who, community_id=community_id, grid_id=grid_id, building_id=building_id, stale=stale
+    )
+
+
+@router.post("/board-entries", response_model=BoardEntryOut, status_code=201, tags=TAGS)
+async def create_board_entry(body: BoardEntryIn, who: Staff, db: DB) -> BoardEntryOut:
+    """Put a line on a community's, a grid's or a building's board (work phones only)."""
+    return await board.create_entry(db, who, body)
+
+
+@router.patch("/board-entries/{entry_id}", response_model=BoardEntryOut, tags=TAGS)
+async def update_board_entry(entry_id: EntryId, body: BoardEntryPatch, who: Staff, db: DB) -> BoardEntryOut:
+    """Change a line (counts as re-verifying it)."""
+    return await board.update_entry(db, who, entry_id, body)
+
+
+@router.post("/board-entries/{entry_id}/verify", response_model=BoardEntryOut, tags=TAGS)
+async def verify_board_entry(entry_id: EntryId, who: Staff, db: DB) -> BoardEntryOut:
+    """Confirm a line is still right (核实): no longer stale."""
+    return await board.verify_entry(db, who, entry_id)
+
+
+@router.delete("/board-entries/{entry_id}", status_code=204, tags=TAGS)
+async def delete_board_entry(entry_id: EntryId, who: Staff, db: DB) -> Response:
+    """Take a line off the board."""
+    await board.delete_entry(db, who, entry_id)
+    return Response(status_code=204)
+
+
+@router.get("/me/board", response_model=BoardOut, tags=TAGS)
+async def my_board(who: CurrentUser, db: DB) -> BoardOut:
+    """The board of the building you live in (404 address_not_found if you chose none)."""
+    return await board.my_board(db, who)
+
+
+@router.get("/buildings/{building_id}/board", response_model=BoardOut, tags=TAGS)
+async def building_board(building_id: BuildingId, who: CurrentUser, db: DB) -> BoardOut:
+    """A building's board: its own entries, then its grid's, then its community's."""
+    return await board.building_board(db, who, building_id)
+
+
+@router.get("/buildings/{building_id}/poster.pdf", response_class=Response, responses=PDF, tags=TAGS)
+async def building_poster(building_id: BuildingId, who: CurrentUser, db: DB) -> Response:
+    """The A4 poster of a building's board with its report QR code."""
+    found = await board.building_board(db, who, building_id)
+    body = await asyncio.to_thread(poster.render, [found], f"服务信息栏 {found.building.name}")
+    return _pdf(body, "poster.pdf")
+
+
+@router.get("/grids/{grid_id}/posters.pdf", response_class=Response, responses=PDF, tags=TAGS)
+async def grid_posters(grid_id: GridId, who: Staff, db: DB) -> Response:
+    """Every building's poster in a grid, one PDF (a building per page or more)."""
+    boards = await board.grid_boards(db, who, grid_id)
+    body = await asyncio.to_thread(poster.render, boards, "服务信息栏")
+    return _pdf(body, "posters.pdf")

@@ -30,6 +30,7 @@ from app.grid.schemas import (
     GridPatch,
     ResidentAtBuildingOut,
 )
+from app.identity.community import CommunityNotFound, acting_community
 from app.identity.principal import Principal
 from app.models.grid import Building, ResidentAddress
 from app.models.identity import OrgKind, OrgUnit, RoleGrant, User
@@ -146,25 +147,11 @@ async def confirmed_residents_per_building(db: AsyncSession, community_id: uuid.
 # ---------------------------------------------------------------- scope helpers
 
 
-def acting_community(who: Principal, community_id: uuid.UUID | None) -> uuid.UUID:
-    """The community a staff action is for: an explicit one must be in scope (else 404); absent, the
-    caller's own; an admin over several must say which (422 community_required)."""
-    if community_id is not None:
-        if not who.is_staff_of(community_id):
-            raise errors.CommunityNotFound()
-        return community_id
-    if who.community_id is not None and who.is_staff_of(who.community_id):
-        return who.community_id
-    if len(who.staff_communities) == 1:
-        return next(iter(who.staff_communities))
-    raise errors.CommunityRequired()
-
-
 def reading_community(who: Principal, community_id: uuid.UUID | None) -> uuid.UUID:
     """The community whose grid a reader looks at: explicit (must be visible, else 404) or their own."""
     if community_id is not None:
         if not sees_community(who, community_id):
-            raise errors.CommunityNotFound()
+            raise CommunityNotFound()
         return community_id
     if who.community_id is not None:
         return who.community_id

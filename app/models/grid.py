@@ -5,6 +5,7 @@ Grids themselves are `org_units` rows of kind `grid`; this module adds what stan
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import datetime
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
 from app.models.base import Base, Timestamps, UUIDPk
+from app.models.identity import str_enum
 
 
 class Building(UUIDPk, Timestamps, Base):
@@ -66,3 +68,58 @@ class ResidentAddress(UUIDPk, Base):
     confirmed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     # Who set it: the resident, or staff registering a resident at the desk.
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+class BoardLevel(enum.StrEnum):
+    """Where an entry hangs: a building's own, its grid's, or the whole community's."""
+
+    building = "building"
+    grid = "grid"
+    community = "community"
+
+
+class BoardRole(enum.StrEnum):
+    """Who serves, in the order a board lists them within a level."""
+
+    building_lead = "building_lead"  # 楼栋长
+    grid_worker = "grid_worker"  # 网格员
+    grid_leader = "grid_leader"  # 网格长
+    community_staff = "community_staff"  # 社区工作人员
+    property = "property"  # 物业
+    owners_committee = "owners_committee"  # 业委会
+    police = "police"  # 警务室
+    social_org = "social_org"  # 社会组织
+    merchant = "merchant"  # 商户
+    other = "other"  # 其他
+
+
+class BoardEntry(UUIDPk, Timestamps, Base):
+    """One line of a stairwell service board (服务信息栏): who serves, a public work phone, hours, duties."""
+
+    __tablename__ = "board_entries"
+    __table_args__ = (
+        CheckConstraint(
+            "(level = 'building') = (building_id IS NOT NULL) AND (level = 'grid') = (grid_id IS NOT NULL)",
+            name="level_target",
+        ),
+        Index("ix_board_entries_community", "community_id", "level"),
+    )
+
+    community_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"))
+    level: Mapped[BoardLevel] = mapped_column(str_enum(BoardLevel, "board_level"))
+    grid_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("org_units.id", ondelete="CASCADE"), index=True
+    )
+    building_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("buildings.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[BoardRole] = mapped_column(str_enum(BoardRole, "board_role"))
+    name: Mapped[str] = mapped_column(String(50))
+    # A public work phone (never a resident's personal number: the service refuses those).
+    phone: Mapped[str | None] = mapped_column(String(20))
+    hours: Mapped[str | None] = mapped_column(String(100))
+    duties: Mapped[str | None] = mapped_column(String(300))
+    # Order within (level, role); ties by name.
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    verified_at: Mapped[datetime] = mapped_column(default=clock.now)
+    verified_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))

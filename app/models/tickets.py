@@ -96,6 +96,9 @@ class TicketCategory(UUIDPk, Timestamps, Base):
     # True: the hours count working hours on working days only (China's official calendar).
     working_time: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # True: a ticket filed with a building goes straight to its grid's queue (the grid's workers, i.e.
+    # the handlers held at the grid, see it at once) instead of waiting for a department at dispatch.
+    route_to_grid: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
 
 class TicketDayCounter(Base):
@@ -128,6 +131,8 @@ class Ticket(UUIDPk, Timestamps, Base):
             postgresql_ops={"search_text": "gin_trgm_ops"},
         ),
         Index("ix_tickets_queue_global", "queue_at", "id"),
+        Index("ix_tickets_grid_queue", "grid_id", "queue_at", "id"),
+        Index("ix_tickets_building_queue", "building_id", "queue_at", "id"),
         Index(
             "ix_tickets_resolved_at",
             "resolved_at",
@@ -160,6 +165,9 @@ class Ticket(UUIDPk, Timestamps, Base):
     caller_name: Mapped[str | None] = mapped_column(String(50))
     caller_phone: Mapped[str | None] = mapped_column(String(20))
     open311_client_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("open311_clients.id"))
+    # The place (楼栋) the ticket is about, and the grid it stands in (kept so queues filter by equality).
+    building_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("buildings.id"))
+    grid_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("org_units.id"))
     # What staff approved for the public (Open311): a summary in their words and the place rounded to
     # the building or street. Nothing else of a ticket leaves the staff side anonymously.
     public_summary: Mapped[str | None] = mapped_column(String(500))

@@ -85,6 +85,8 @@ async def list_tickets(
     overdue: Annotated[bool | None, Query()] = None,
     department_id: Annotated[uuid.UUID | None, Query()] = None,
     community_id: Annotated[uuid.UUID | None, Query()] = None,
+    grid_id: Annotated[uuid.UUID | None, Query(description="Tickets about buildings of this grid")] = None,
+    building_id: Annotated[uuid.UUID | None, Query(description="Tickets about this building")] = None,
     q: Annotated[
         Text | None, Query(min_length=1, max_length=100, description="Title, description, number")
     ] = None,
@@ -98,6 +100,8 @@ async def list_tickets(
         overdue=overdue,
         department_id=department_id,
         community_id=community_id,
+        grid_id=grid_id,
+        building_id=building_id,
         q=q,
         mine=mine,
     )

@@ -29,6 +29,9 @@ class CategoryIn(BaseModel):
     working_time: bool = Field(
         False, description="Count working hours (09:00–18:00, official working days) only; 9 h = 1 day"
     )
+    route_to_grid: bool = Field(
+        False, description="Tickets with a building go straight to that grid's queue (its grid workers)"
+    )
 
 
 class CategoryOut(BaseModel):
@@ -40,6 +43,7 @@ class CategoryOut(BaseModel):
     accept_within_hours: int
     resolve_within_hours: int
     working_time: bool
+    route_to_grid: bool = False
 
 
 class TicketIn(BaseModel):
@@ -54,6 +58,9 @@ class TicketIn(BaseModel):
     caller_name: PersonName | None = None
     caller_phone: Phone | None = None
     on_behalf_of: uuid.UUID | None = Field(None, description="The known resident a staff member files for")
+    building_id: uuid.UUID | None = Field(
+        None, description="The building (楼栋) it is about; defaults to the reporter's registered building"
+    )
 
 
 class PersonOut(BaseModel):
@@ -77,6 +84,8 @@ class TicketOut(BaseModel):
     reporter_id: uuid.UUID | None
     assignee_id: uuid.UUID | None
     department_id: uuid.UUID | None
+    building_id: uuid.UUID | None = None
+    grid_id: uuid.UUID | None = None
     accept_by: datetime | None
     due_at: datetime | None
     overdue: bool

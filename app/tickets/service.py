@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core import clock, workdays
 from app.core.errors import Forbidden, _
 from app.core.pagination import PageParams, encode_cursor
+from app.grid import errors as grid_errors
+from app.grid import service as grid_service
 from app.identity import service as identity
 from app.identity.community import acting_community
 from app.identity.principal import Principal
@@ -129,6 +131,7 @@ async def create_category(db: AsyncSession, who: Principal, body: CategoryIn) ->
         accept_within_hours=body.accept_within_hours,
         resolve_within_hours=body.resolve_within_hours,
         working_time=body.working_time,
+        route_to_grid=body.route_to_grid,
     )
     db.add(category)
     await db.flush()
@@ -178,6 +181,8 @@ def ticket_out(ticket: Ticket, who: Principal | None, now: datetime | None = Non
         reporter_id=ticket.reporter_id,
         assignee_id=ticket.assignee_id,
         department_id=ticket.department_id,
+        building_id=ticket.building_id,
+        grid_id=ticket.grid_id,
         accept_by=ticket.accept_by,
         due_at=ticket.due_at,
         overdue=is_overdue(ticket, now),
@@ -258,6 +263,8 @@ async def file_ticket(
     caller_name: str | None = None,
     caller_phone: str | None = None,
     open311_client_id: uuid.UUID | None = None,
+    building_id: uuid.UUID | None = None,
+    grid_id: uuid.UUID | None = None,
 ) -> Ticket:
     """Create a ticket in `submitted` with its number and acceptance deadline (every channel ends here)."""
     now = clock.now()
@@ -280,6 +287,10 @@ async def file_ticket(
         caller_name=caller_name,
         caller_phone=caller_phone,
         open311_client_id=open311_client_id,
+        building_id=building_id,
+        grid_id=grid_id,
+        # A category routed by place goes straight to the grid's queue (its workers are its handlers).
+        department_id=grid_id if category.route_to_grid and grid_id is not None else None,
         accept_by=accept_by,
         queue_at=accept_by,
         escalation_level=0,
@@ -319,6 +330,7 @@ async def create_ticket(db: AsyncSession, who: Principal, body: TicketIn) -> Tic
             caller_phone = caller_phone or resident.phone
     else:
         raise ChannelNotAllowed()
+    building_id, grid_id = await _place(db, who, category, body.building_id, reporter_id)
     ticket = await file_ticket(
         db,
         category=category,
@@ -332,6 +344,8 @@ async def create_ticket(db: AsyncSession, who: Principal, body: TicketIn) -> Tic
         created_by=who.id,
         caller_name=caller_name,
         caller_phone=caller_phone,
+        building_id=building_id,
+        grid_id=grid_id,
     )
     if staff and channel is not TicketChannel.app:
         await record(
@@ -345,6 +359,26 @@ async def create_ticket(db: AsyncSession, who: Principal, body: TicketIn) -> Tic
             channel=channel.value,
         )
     return ticket_out(ticket, who)
+
+
+async def _place(
+    db: AsyncSession,
+    who: Principal,
+    category: TicketCategory,
+    building_id: uuid.UUID | None,
+    reporter_id: uuid.UUID | None,
+) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """The building a ticket is about (chosen, else the reporter's own) and its grid; none is fine."""
+    if building_id is not None:
+        building = await grid_service.get_building(db, who, building_id)
+        if building.community_id != category.community_id:
+            raise grid_errors.BuildingNotFound()
+        return building.id, building.grid_id
+    if reporter_id is not None:
+        home = await grid_service.current_address(db, reporter_id)
+        if home is not None and home.community_id == category.community_id:
+            return home.building_id, home.grid_id
+    return None, None
 
 
 # ---------------------------------------------------------------- scope
@@ -940,6 +974,8 @@ class TicketFilters:
     overdue: bool | None = None
     department_id: uuid.UUID | None = None
     community_id: uuid.UUID | None = None
+    grid_id: uuid.UUID | None = None
+    building_id: uuid.UUID | None = None
     q: str | None = None
     mine: bool = False
 
@@ -982,6 +1018,10 @@ def _filtered(who: Principal, f: TicketFilters, now: datetime) -> tuple[Select[A
         query = query.where(Ticket.category_id == f.category_id)
     if f.department_id is not None:
         query = query.where(Ticket.department_id == f.department_id)
+    if f.grid_id is not None:
+        query = query.where(Ticket.grid_id == f.grid_id)
+    if f.building_id is not None:
+        query = query.where(Ticket.building_id == f.building_id)
     if f.overdue is True:
         query = query.where(Ticket.queue_at < now)
     elif f.overdue is False:

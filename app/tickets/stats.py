@@ -27,7 +27,7 @@ from app.models.identity import OrgUnit
 from app.models.tickets import OPEN_STATUSES, Ticket, TicketCategory, TicketRating, TicketStatus
 from app.platform import audit
 
-GroupBy = Literal["community", "category", "department", "period"]
+GroupBy = Literal["community", "category", "department", "grid", "period"]
 Period = Literal["day", "week", "month"]
 
 STATUS_LABELS = {
@@ -148,6 +148,10 @@ async def ticket_stats(
         unit = aliased(OrgUnit)
         key_col, label_col = Ticket.department_id, func.coalesce(unit.name, "未派单")
         query = select(key_col, label_col, *metrics).outerjoin(unit, unit.id == Ticket.department_id)
+    elif group_by == "grid":
+        unit = aliased(OrgUnit)
+        key_col, label_col = Ticket.grid_id, func.coalesce(unit.name, "未关联楼栋")
+        query = select(key_col, label_col, *metrics).outerjoin(unit, unit.id == Ticket.grid_id)
     elif group_by == "period":
         bucket = func.date_trunc(period, func.timezone("Asia/Shanghai", Ticket.created_at))
         key_col = label_col = func.to_char(bucket, "YYYY-MM-DD")
@@ -211,6 +215,8 @@ def _grouped_status_query(group_by: GroupBy, period: Period, conds: list[Any]) -
         key = Ticket.category_id
     elif group_by == "department":
         key = Ticket.department_id
+    elif group_by == "grid":
+        key = Ticket.grid_id
     else:
         key = func.to_char(
             func.date_trunc(period, func.timezone("Asia/Shanghai", Ticket.created_at)), "YYYY-MM-DD"

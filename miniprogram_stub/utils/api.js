@@ -333,6 +333,7 @@ module.exports = {
   get: (path, opts) => request('GET', path, opts),
   post: (path, data, opts) => request('POST', path, Object.assign({}, opts, { data })),
   patch: (path, data, opts) => request('PATCH', path, Object.assign({}, opts, { data })),
+  put: (path, data, opts) => request('PUT', path, Object.assign({}, opts, { data })),
   del: (path, opts) => request('DELETE', path, opts),
   upload,
   login,

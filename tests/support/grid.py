@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
-from app.models.grid import Building, ResidentAddress
+from app.models.grid import BoardEntry, BoardLevel, BoardRole, Building, ResidentAddress
 from app.models.identity import OrgUnit, User
 
 _seq = itertools.count(1)
@@ -60,3 +60,35 @@ async def make_address(
     db.add(address)
     await db.flush()
     return address
+
+
+async def make_entry(
+    db: AsyncSession,
+    *,
+    community: OrgUnit,
+    role: BoardRole,
+    name: str,
+    phone: str | None = None,
+    grid: OrgUnit | None = None,
+    building: Building | None = None,
+    hours: str | None = "周一至周五 9:00-18:00",
+    duties: str | None = None,
+    position: int = 0,
+) -> BoardEntry:
+    level = BoardLevel.building if building else BoardLevel.grid if grid else BoardLevel.community
+    entry = BoardEntry(
+        community_id=community.id,
+        level=level,
+        grid_id=grid.id if grid and not building else None,
+        building_id=building.id if building else None,
+        role=role,
+        name=name,
+        phone=phone,
+        hours=hours,
+        duties=duties,
+        position=position,
+        verified_at=clock.now(),
+    )
+    db.add(entry)
+    await db.flush()
+    return entry

@@ -5,6 +5,7 @@ const nav = require('../../utils/nav')
 
 const RESIDENT = [
   { page: 'pages/report/index', text: '我要上报' },
+  { page: 'pages/building/index', text: '我的楼栋' },
   { page: 'pages/tickets/index', text: '我的工单' },
   { page: 'pages/services/index', text: '预约服务' },
   { page: 'pages/bookings/index', text: '我的预约' },
@@ -23,6 +24,8 @@ const MERCHANT = [
   { page: 'pages/merchant/today/index', text: '今日核销' },
 ]
 const HANDLER = [{ page: 'pages/handler/tickets/index', text: '我的派单' }]
+// Only for grid workers: a handler role held at one of the community's grids.
+const GRID_WORKER = { page: 'pages/grid/tickets/index', text: '我的网格' }
 
 Component({
   data: {
@@ -69,6 +72,14 @@ Component({
           merchantShortcuts: roles.indexOf('merchant') >= 0 ? MERCHANT : [],
           handlerShortcuts: roles.indexOf('handler') >= 0 ? HANDLER : [],
         })
+        const units = (me.roles || []).filter((r) => r.role === 'handler').map((r) => r.org_unit_id)
+        if (!units.length) return null
+        return api.get('/grids', { quiet: true }).then(
+          (grids) => {
+            if (grids.some((g) => units.indexOf(g.id) >= 0)) this.setData({ handlerShortcuts: HANDLER.concat([GRID_WORKER]) })
+          },
+          () => null,
+        )
       })
     },
     open(e) {

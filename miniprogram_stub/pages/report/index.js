@@ -1,5 +1,7 @@
 // Report a problem (我要上报): category, description, an optional photo and an optional place.
 // The server decides everything else (deadlines, who handles it); this page only sends what was typed.
+// Opened with ?building_id= (吹哨 on 我的楼栋, or a stairwell poster's QR code) it reports about that
+// building; without it the server uses the reporter's registered building, if any.
 const api = require('../../utils/api')
 const nav = require('../../utils/nav')
 const subscribe = require('../../utils/subscribe')
@@ -14,12 +16,22 @@ Component({
     lat: null,
     lng: null,
     photo: '',
+    buildingId: '',
+    buildingName: '',
     submitting: false,
     error: '',
   },
   methods: {
-    onLoad() {
+    onLoad(query) {
       subscribe.prefetch()
+      const buildingId = (query && query.building_id) || ''
+      if (buildingId) {
+        this.setData({ buildingId })
+        api.get(`/buildings/${buildingId}`, { quiet: true }).then(
+          (b) => this.setData({ buildingName: `${b.compound} ${b.name}` }),
+          () => this.setData({ buildingId: '', buildingName: '' }),
+        )
+      }
       return api.get('/ticket-categories').then(
         (list) => {
           const categories = Array.isArray(list) ? list : list.items || []
@@ -84,6 +96,7 @@ Component({
       this.key = this.key || api.newKey()
       const body = { category_id: category.id, description, channel: 'app' }
       if (this.data.location) body.location = this.data.location
+      if (this.data.buildingId) body.building_id = this.data.buildingId
       if (this.data.lat !== null && this.data.lng !== null) Object.assign(body, { lat: this.data.lat, lng: this.data.lng })
       this.setData({ submitting: true, error: '' })
       return api

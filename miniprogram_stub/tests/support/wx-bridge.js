@@ -31,7 +31,7 @@ function install() {
   const config = require('../../config')
   config.baseUrl = base()
   config.retryDelaysMs = [50, 100]
-  const calls = { request: [], toast: [], modal: [], navigate: [], subscribe: [], scan: [] }
+  const calls = { request: [], toast: [], modal: [], navigate: [], subscribe: [], scan: [], phone: [] }
   const state = { code: 'demo-resident', scanResults: [], mediaPaths: [], modalConfirm: true, modalContent: '' }
   const storage = new Map()
 
@@ -78,6 +78,7 @@ function install() {
     showLoading: () => {},
     hideLoading: () => {},
     stopPullDownRefresh: () => {},
+    makePhoneCall: (o) => calls.phone.push(o.phoneNumber),
     navigateTo: (o) => calls.navigate.push(o.url),
     redirectTo: (o) => calls.navigate.push(o.url),
     navigateBack: () => calls.navigate.push('back'),
