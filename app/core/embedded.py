@@ -80,9 +80,22 @@ def _run_user() -> str | None:
     try:
         pwd.getpwnam(SYSTEM_USER)
     except KeyError:
-        subprocess.run(
-            ["useradd", "--system", "--no-create-home", SYSTEM_USER], check=True, capture_output=True
-        )
+        # Several processes (the test suite's workers) may get here at once on a new machine: the
+        # losers' `useradd` fails with "already exists", which is what we wanted anyway.
+        # useradd may also find /etc/passwd locked by the winner for a moment: retry until the user exists.
+        for _ in range(40):
+            done = subprocess.run(
+                ["useradd", "--system", "--no-create-home", SYSTEM_USER], capture_output=True
+            )
+            try:
+                pwd.getpwnam(SYSTEM_USER)
+                break
+            except KeyError:
+                time.sleep(0.25)
+        else:
+            raise RuntimeError(
+                f"cannot create the {SYSTEM_USER} user: {done.stderr.decode(errors='replace')}"
+            )
     return SYSTEM_USER
 
 
