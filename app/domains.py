@@ -47,6 +47,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain("notifications", jobs=False),
     Domain("grid", jobs=False),
     Domain("service_items"),
+    Domain("consultation"),
     Domain("platform", router=False, demo=False),
 )
 

@@ -2,6 +2,7 @@
 
 from app.models import (
     bookings,
+    consultation,
     grid,
     identity,
     ledger,
@@ -17,6 +18,7 @@ from app.models.base import Base
 __all__ = [
     "Base",
     "bookings",
+    "consultation",
     "grid",
     "identity",
     "ledger",

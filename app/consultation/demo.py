@@ -1,0 +1,127 @@
+"""Demo consultation data: a 四议两公开 decision in publication (with an answered objection), a finished
+one with its result published and rated, and one still in deliberation."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.consultation import decisions, publication
+from app.consultation.schemas import AnswerIn, DecisionIn, ObjectionIn, PublishIn, RatingIn, ResultIn, StepIn
+from app.core import clock
+from app.demo import DemoWorld
+from app.identity.principal import Principal, load_principal
+from app.models.consultation import Decision, DecisionStep, StepOutcome
+
+BODIES = {
+    DecisionStep.party_proposal: ("社区党委", 9, 7, 9),
+    DecisionStep.committees: ("社区两委联席会议", 15, 10, 14),
+    DecisionStep.party_members: ("社区党员大会", 86, 44, 71),
+    DecisionStep.residents: ("居民代表会议", 52, 27, 46),
+}
+
+
+async def _through_four_steps(
+    db: AsyncSession, staff: Principal, decision_id: uuid.UUID, start_days_ago: int
+) -> None:
+    today = clock.today()
+    for i, (step, (body, members, quorum, attendance)) in enumerate(BODIES.items()):
+        await decisions.record_step(
+            db,
+            staff,
+            decision_id,
+            StepIn(
+                step=step,
+                body=body,
+                held_on=today - timedelta(days=start_days_ago - 7 * i),
+                members=members,
+                attendance=attendance,
+                quorum=quorum,
+                votes_for=attendance - 2,
+                votes_against=1,
+                votes_abstain=1,
+                outcome=StepOutcome.passed,
+            ),
+        )
+
+
+async def seed(db: AsyncSession, world: DemoWorld) -> None:
+    staff = await load_principal(db, world.staff)
+    resident = await load_principal(db, world.residents[0])
+    elder = await load_principal(db, world.residents[1])
+
+    # Done long ago: published, effective, result published and rated.
+    done = await decisions.create_decision(
+        db,
+        staff,
+        DecisionIn(
+            title="桃源小区停车位划线及收费方案",
+            content="利用小区公共道路划设停车位42个，收费标准按物价部门核定。",
+        ),
+    )
+    await _through_four_steps(db, staff, done.id, 120)
+    await publication.publish(db, staff, done.id, PublishIn())
+    row = await db.get(Decision, done.id)
+    assert row is not None
+    # The window of this one lies in the past: move it back so the job's rule applies honestly.
+    row.published_at = clock.now() - timedelta(days=80)
+    row.publication_ends_on = clock.today() - timedelta(days=60)
+    await db.flush()
+    await publication.take_effect(db, clock.now())
+    await publication.publish_result(
+        db,
+        staff,
+        done.id,
+        ResultIn(text="已划设停车位42个并投入使用，收费公示于小区公告栏，月均收入用于小区公共设施维护。"),
+    )
+    await publication.rate(db, resident, done.id, RatingIn(score=4, comment="停车有序多了"))
+    await publication.rate(db, elder, done.id, RatingIn(score=5))
+
+    # In publication now: residents may object until the window's last working day.
+    now = await decisions.create_decision(
+        db,
+        staff,
+        DecisionIn(
+            title="3栋加装电梯资金使用方案",
+            content="3栋加装电梯一部，总投资约68万元：政府补贴20万元，其余由业主按楼层系数分摊，维修基金列支不超过10万元。",
+        ),
+    )
+    await _through_four_steps(db, staff, now.id, 30)
+    await publication.publish(db, staff, now.id, PublishIn())
+    objection = await publication.file_objection(
+        db, elder, now.id, ObjectionIn(body="一楼住户不用电梯，也要分摊吗？")
+    )
+    await publication.answer_objection(
+        db,
+        staff,
+        objection.id,
+        AnswerIn(answer="一楼住户不分摊建设费用，维修基金部分按原比例列支，详见公示稿第三条。"),
+    )
+
+    # Still being deliberated: the first two steps passed.
+    pending = await decisions.create_decision(
+        db,
+        staff,
+        DecisionIn(
+            title="社区文化广场改造项目", content="拟将旧篮球场改造为文化广场，含健身步道和儿童游乐区。"
+        ),
+    )
+    today = clock.today()
+    for i, step in enumerate((DecisionStep.party_proposal, DecisionStep.committees)):
+        body, members, quorum, attendance = BODIES[step]
+        await decisions.record_step(
+            db,
+            staff,
+            pending.id,
+            StepIn(
+                step=step,
+                body=body,
+                held_on=today - timedelta(days=14 - 7 * i),
+                members=members,
+                attendance=attendance,
+                quorum=quorum,
+                outcome=StepOutcome.passed,
+            ),
+        )
