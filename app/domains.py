@@ -48,6 +48,8 @@ DOMAINS: tuple[Domain, ...] = (
     Domain("grid", jobs=False),
     Domain("service_items"),
     Domain("consultation"),
+    Domain("rectifications", jobs=False, demo=False),
+    Domain("surveys", jobs=False, demo=False),
     Domain("platform", router=False, demo=False),
 )
 

@@ -9,7 +9,9 @@ from app.models import (
     merchants,
     notifications,
     platform,
+    rectifications,
     service_items,
+    surveys,
     tickets,
     volunteering,
 )
@@ -25,7 +27,9 @@ __all__ = [
     "merchants",
     "notifications",
     "platform",
+    "rectifications",
     "service_items",
+    "surveys",
     "tickets",
     "volunteering",
 ]

@@ -50,6 +50,7 @@ CREATORS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
     "merchants": ("/merchants", lambda: {"name": "社区便利店"}),
     "volunteering": ("/activities", _activity),
     "consultation": ("/decisions", lambda: {"title": "加装电梯资金使用方案"}),
+    "surveys": ("/surveys", lambda: {"title": "社区服务需求调查"}),
 }
 
 
