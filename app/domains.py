@@ -50,6 +50,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain("consultation"),
     Domain("rectifications", jobs=False, demo=False),
     Domain("surveys", jobs=False, demo=False),
+    Domain("review", jobs=False, demo=False),
     Domain("platform", router=False, demo=False),
 )
 

@@ -463,6 +463,7 @@ async def _target_of_grant(
         Role.admin: {OrgKind.street, OrgKind.community},
         Role.building_lead: {OrgKind.grid},
         Role.agent: {OrgKind.community, OrgKind.grid},
+        Role.surveyor: {OrgKind.community, OrgKind.grid},
     }[role]
     if unit.kind not in allowed_kinds:
         raise errors.BadOrgUnit(

@@ -31,6 +31,8 @@ class Role(enum.StrEnum):
     building_lead = "building_lead"
     # 代办员: grid workers and volunteers who apply for service items on a resident's behalf (by invitation).
     agent = "agent"
+    # 调查队 (民生需求调查队): volunteers who take survey answers door to door and enter them (by invitation).
+    surveyor = "surveyor"
 
 
 def str_enum(cls: type[enum.Enum], name: str) -> Enum:

@@ -51,6 +51,7 @@ DEMO_TEMPLATES: dict[str, TemplateConfig] = {
     "merchants.*": TemplateConfig(
         template_id="demo-wallet-change", page="pages/wallet/index", fields=_GENERIC
     ),
+    "survey.*": TemplateConfig(template_id="demo-survey-notice", page="{link}", fields=_GENERIC),
 }
 
 

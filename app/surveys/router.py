@@ -5,16 +5,28 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse, Response
 
+from app.core import exports
 from app.core.database import DB
 from app.core.pagination import Page, Pagination
+from app.core.text import Text
 from app.identity.deps import CurrentUser, Staff
 from app.models.surveys import SurveyStatus
 from app.platform.idempotency import IdempotencyDep
-from app.surveys import responses, service
-from app.surveys.schemas import ReceiptOut, ResponseIn, SurveyIn, SurveyOut, SurveyPatch, SurveySummary
+from app.surveys import export, reminders, responses, results, service
+from app.surveys.schemas import (
+    Key,
+    ReceiptOut,
+    ResponseIn,
+    SurveyIn,
+    SurveyOut,
+    SurveyPatch,
+    SurveyResults,
+    SurveySummary,
+    TextAnswerOut,
+)
 
 router = APIRouter()
 SurveyId = Annotated[uuid.UUID, Path(description="Survey id")]
@@ -79,3 +91,50 @@ async def respond(
     return await idem.run(
         str(who.id), ReceiptOut, lambda: responses.submit(db, who, survey_id, body), status_code=201
     )
+
+
+@router.get("/surveys/{survey_id}/results", response_model=SurveyResults, tags=TAGS)
+async def get_results(
+    survey_id: SurveyId,
+    who: CurrentUser,
+    db: DB,
+    grid_id: uuid.UUID | None = None,
+    building_id: uuid.UUID | None = None,
+) -> SurveyResults:
+    """Tallies, percentages, means, coverage by grid and building (staff; the audience once published)."""
+    return await results.results(db, who, survey_id, grid_id=grid_id, building_id=building_id)
+
+
+@router.get("/surveys/{survey_id}/results/text", response_model=Page[TextAnswerOut], tags=TAGS)
+async def get_text_answers(
+    survey_id: SurveyId,
+    who: CurrentUser,
+    db: DB,
+    page: Pagination,
+    question: Annotated[Key | None, Query(description="The text question's key (default: the first)")] = None,
+    q: Annotated[Text | None, Query(max_length=100, description="Only answers containing this")] = None,
+) -> Page[TextAnswerOut]:
+    """Free-text answers of one question, paged and searchable."""
+    return await results.text_answers(db, who, survey_id, question, page, q)
+
+
+@router.get(
+    "/surveys/{survey_id}/export", response_class=Response, responses=exports.openapi_content(), tags=TAGS
+)
+async def export_responses(
+    survey_id: SurveyId, who: Staff, db: DB, format: exports.Format = "csv"
+) -> Response:
+    """Every response, one row each, as CSV or XLSX (anonymised for anonymous surveys; staff)."""
+    return await exports.response(await export.export_of(db, who, survey_id), format)
+
+
+@router.post("/surveys/{survey_id}/results/publish", response_model=SurveyOut, tags=TAGS)
+async def publish_results(survey_id: SurveyId, who: Staff, db: DB) -> SurveyOut:
+    """公布结果: the audience may read the results of a closed survey; those who answered are told."""
+    return await reminders.publish_results(db, who, survey_id)
+
+
+@router.post("/surveys/{survey_id}/remind", response_model=SurveyOut, tags=TAGS)
+async def remind(survey_id: SurveyId, who: Staff, db: DB) -> SurveyOut:
+    """提醒: notify the audience who have not answered (inbox + subscribe message), once a day (staff)."""
+    return await reminders.remind(db, who, survey_id)

@@ -185,3 +185,81 @@ class ReceiptOut(BaseModel):
     channel_label: str
     response_id: uuid.UUID | None = Field(None, description="Named surveys only")
     on_behalf_of: uuid.UUID | None = None
+
+
+# ---------------------------------------------------------------- results
+
+
+class OptionTally(BaseModel):
+    key: str
+    label: str
+    count: int = Field(description="single/multiple: respondents who chose it; ranking: ranked first")
+    percent: float = Field(description="Of those who answered the question, one decimal")
+    mean_rank: float | None = Field(None, description="ranking: the mean position (1 = first), two decimals")
+
+
+class ScaleBucket(BaseModel):
+    value: int
+    count: int
+    percent: float
+
+
+class QuestionResult(BaseModel):
+    key: str
+    kind: QuestionKind
+    title: str
+    answered: int = Field(description="Responses that answered this question")
+    options: list[OptionTally] = Field(default_factory=list)
+    distribution: list[ScaleBucket] = Field(default_factory=list, description="scale: every point")
+    mean: float | None = Field(None, description="scale and number, two decimals")
+    minimum: float | None = None
+    maximum: float | None = None
+    text_answers: int | None = Field(None, description="text: how many; read them at …/results/text")
+
+
+class ChannelCount(BaseModel):
+    channel: SurveyChannel
+    label: str
+    count: int
+
+
+class PlaceResult(BaseModel):
+    """A building's or a grid's responses and coverage (responses ÷ residents registered there now)."""
+
+    id: uuid.UUID
+    name: str
+    grid_id: uuid.UUID | None = None
+    grid_name: str | None = None
+    registered: int
+    responses: int | None = Field(description="None when suppressed (fewer than the smallest cell)")
+    coverage: float | None = Field(description="responses ÷ registered, four decimals; None when unknown")
+    coverage_percent: float | None
+    suppressed: bool = False
+
+
+class SurveyResults(BaseModel):
+    survey_id: uuid.UUID
+    title: str
+    status: SurveyStatus
+    anonymous: bool
+    results_published_at: datetime | None
+    responses: int
+    filter_grid_id: uuid.UUID | None = None
+    filter_building_id: uuid.UUID | None = None
+    by_channel: list[ChannelCount]
+    questions: list[QuestionResult]
+    grids: list[PlaceResult]
+    buildings: list[PlaceResult]
+    unplaced: int = Field(description="Responses from people without a registered building")
+    registered: int = Field(description="Residents registered in the audience's buildings")
+    coverage: float | None = Field(
+        description="Responses from those buildings ÷ registered, four decimals (None when filtered)"
+    )
+    min_cell: int = Field(description="Cells below this are suppressed for anonymous surveys and residents")
+
+
+class TextAnswerOut(BaseModel):
+    id: uuid.UUID
+    question: str
+    text: str
+    building_name: str | None = Field(None, description="Staff of named surveys only")

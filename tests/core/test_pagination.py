@@ -21,10 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.pagination import InvalidCursor, PageParams, encode_cursor
 from tests.support.factories import World, auth
 from tests.support.grid import make_building
+from tests.support.surveys import make_survey
 
 
 async def _building(db: AsyncSession, w: World) -> Any:
     return (await make_building(db, w.grid)).id
+
+
+async def _survey(db: AsyncSession, w: World) -> Any:
+    return (await make_survey(db, w)).id
 
 
 async def _value(v: Any) -> Any:
@@ -36,6 +41,7 @@ PATH_VALUES: dict[str, Callable[[AsyncSession, World], Awaitable[Any]]] = {
     "merchant_id": lambda db, w: _value(w.merchant.id),
     "community_id": lambda db, w: _value(w.community.id),
     "building_id": _building,
+    "survey_id": _survey,
 }
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import clock
 from app.models.identity import User
-from tests.support.factories import auth
+from app.models.surveys import QuestionKind, Survey, SurveyQuestion, SurveyStatus
+from tests.support.factories import World, auth
 
 API = "/api/v1/surveys"
 
@@ -98,3 +101,25 @@ async def answer(
     if "key" in extra:
         headers["Idempotency-Key"] = body.pop("key")
     return await client.post(f"{API}/{survey_id}/responses", json=body, headers=headers)
+
+
+async def make_survey(
+    db: AsyncSession, world: World, status: SurveyStatus = SurveyStatus.published
+) -> Survey:
+    """A survey of the world's community with one long-text question, built directly (no API)."""
+    survey = Survey(
+        community_id=world.community.id,
+        title="意见征集",
+        status=status,
+        created_by=world.staff.id,
+        published_at=clock.now() if status is not SurveyStatus.draft else None,
+    )
+    db.add(survey)
+    await db.flush()
+    db.add(
+        SurveyQuestion(
+            survey_id=survey.id, position=1, key="q1", kind=QuestionKind.long_text, title="意见建议"
+        )
+    )
+    await db.flush()
+    return survey
