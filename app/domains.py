@@ -49,8 +49,8 @@ DOMAINS: tuple[Domain, ...] = (
     Domain("service_items"),
     Domain("consultation"),
     Domain("rectifications", jobs=False, demo=False),
-    Domain("surveys", jobs=False, demo=False),
-    Domain("review", jobs=False, demo=False),
+    Domain("surveys", jobs=False),
+    Domain("review", jobs=False),
     Domain("platform", router=False, demo=False),
 )
 
