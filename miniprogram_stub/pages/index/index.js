@@ -18,6 +18,9 @@ const RESIDENT = [
   { page: 'pages/service-items/index', text: '办事指南' },
   { page: 'pages/service-requests/index', text: '我的办件' },
   { page: 'pages/office-hours/index', text: '驻点服务' },
+  { page: 'pages/surveys/index', text: '问卷调查' },
+  { page: 'pages/review/index', text: '居民评议' },
+  { page: 'pages/rectifications/index', text: '整改跟进' },
 ]
 const MERCHANT = [
   { page: 'pages/merchant/scan/index', text: '扫码核销' },
