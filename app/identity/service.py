@@ -83,7 +83,7 @@ def verified_age(user: User, day: date) -> int | None:
 async def get_user(db: AsyncSession, user_id: uuid.UUID) -> User:
     user = await db.get(User, user_id)
     if user is None:
-        raise NotFound()
+        raise errors.UserNotFound()
     return user
 
 
@@ -347,7 +347,7 @@ _PARENT_KIND = {
 async def get_org_unit(db: AsyncSession, unit_id: uuid.UUID) -> OrgUnit:
     unit = await db.get(OrgUnit, unit_id)
     if unit is None:
-        raise NotFound()
+        raise errors.OrgUnitNotFound()
     return unit
 
 
