@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from app.core.errors import Conflict, DomainError, NotFound, Unauthorized, ValidationFailed, _
+from app.core.errors import Conflict, NotFound, Unauthorized, ValidationFailed, _
 
 
 class BadCredentials(Unauthorized):
@@ -45,12 +45,6 @@ class UsernameTaken(Conflict):
 class BadOrgUnit(ValidationFailed):
     code = "invalid_org_unit"
     message = _("组织层级不正确", "The org unit does not fit there")
-
-
-class PhoneRequired(DomainError):
-    status = 409
-    code = "phone_required"
-    message = _("请先绑定手机号", "Bind a phone number first")
 
 
 class UserNotFound(NotFound):

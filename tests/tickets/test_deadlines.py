@@ -42,7 +42,7 @@ def test_years_past_the_calendar_fall_back_to_monday_to_friday_with_a_warning(
 ) -> None:
     sla.is_workday.cache_clear()
     sla._warned_years.discard(2031)
-    with caplog.at_level(logging.WARNING, logger="linli.tickets.sla"):
+    with caplog.at_level(logging.WARNING, logger="linli.workdays"):
         assert sla.is_workday(date(2031, 1, 1))  # a Wednesday; the calendar does not know its holiday
         assert not sla.is_workday(date(2031, 1, 4))  # Saturday
     assert "fall back to Monday-Friday" in caplog.text
