@@ -14,11 +14,17 @@ MOVED_SHIMS = {"audit.py", "idempotency.py"}
 MAX_LINES = 500
 # A ratchet: files still over the limit, to be split (issue #11). Nothing may join this list.
 TOO_LONG_FOR_NOW: set[str] = {
+    "tickets/service.py",
     "bookings/service.py",
     "volunteering/service.py",
+    "grid/service.py",
+    "identity/service.py",
     "merchants/redemptions.py",
     "ledger/service.py",
 }
+# Split by health-tickets (kept apart from the list above so the parallel splits merge cleanly; folded into
+# it once all of issue #11 has landed).
+TOO_LONG_FOR_NOW -= {"tickets/service.py", "grid/service.py", "identity/service.py"}
 
 
 def _imports(path: Path) -> set[str]:
