@@ -324,3 +324,10 @@ async def purge_codes(db: AsyncSession, now: datetime, keep: timedelta = timedel
     """Delete codes expired for longer than `keep` (an old code then reads as invalid, not expired)."""
     result = await db.execute(delete(RedemptionCode).where(RedemptionCode.expires_at < now - keep))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def require_in_community(db: AsyncSession, merchant_id: uuid.UUID, community_id: uuid.UUID) -> None:
+    """For another domain naming a merchant (a bookable service's provider): it must be of that community."""
+    merchant = await db.get(Merchant, merchant_id)
+    if merchant is None or merchant.community_id != community_id:
+        raise errors.MerchantNotFound()

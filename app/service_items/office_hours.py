@@ -1,8 +1,8 @@
 """Office hours (驻点服务): visiting officials and professionals on a recurring schedule.
 
 Bookable places reuse the bookings domain through its service functions: office hours with a
-capacity get a bookable service (`bookings.service.create_service`) and one slot per session
-(`bookings.service.create_slots`), so residents book, cancel, join the waitlist and are checked in
+capacity get a bookable service (`bookings.catalogue.create_service`) and one slot per session
+(`bookings.catalogue.create_slots`), so residents book, cancel, join the waitlist and are checked in
 with `POST /bookings` and friends, under the bookings rules (quotas, no-shows, reminders).
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.bookings import service as bookings
+from app.bookings import catalogue as bookings
 from app.bookings.schemas import ServiceIn, SlotIn, SlotsIn
 from app.core import clock
 from app.identity.principal import Principal, load_principal
