@@ -320,8 +320,11 @@ async def issue_code(db: AsyncSession, who: Principal) -> RedemptionCodeOut:
     return RedemptionCodeOut(code=code, expires_at=expires_at, qr=qr)
 
 
-async def purge_codes(db: AsyncSession, now: datetime, keep: timedelta = timedelta(hours=1)) -> int:
-    """Delete codes expired for longer than `keep` (an old code then reads as invalid, not expired)."""
+async def purge_codes(db: AsyncSession, now: datetime, keep: timedelta | None = None) -> int:
+    """Delete codes expired for longer than `keep` (default LINLI_MERCHANTS_CODE_KEPT_MINUTES); an old code
+    then reads as invalid, not expired."""
+    if keep is None:
+        keep = timedelta(minutes=rules().code_kept_minutes)
     result = await db.execute(delete(RedemptionCode).where(RedemptionCode.expires_at < now - keep))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
