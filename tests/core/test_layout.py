@@ -15,8 +15,6 @@ MAX_LINES = 500
 # A ratchet: files still over the limit, to be split (issue #11). Nothing may join this list.
 TOO_LONG_FOR_NOW: set[str] = {
     "tickets/service.py",
-    "bookings/service.py",
-    "volunteering/service.py",
     "grid/service.py",
     "identity/service.py",
     "merchants/redemptions.py",
