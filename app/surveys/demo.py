@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core import clock
 from app.core.settings import get_settings
 from app.demo import DemoWorld, _person
+from app.grid import addresses
 from app.grid import service as grid
 from app.grid.schemas import AddressIn
 from app.identity.principal import load_principal
@@ -141,7 +142,7 @@ async def seed(db: AsyncSession, world: DemoWorld) -> None:
             community=taoyuan,
         )
         building = buildings[(n * 13) % len(buildings)]
-        await grid.set_address_for(
+        await addresses.set_address_for(
             db,
             staff,
             person.id,

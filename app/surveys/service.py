@@ -24,6 +24,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from app.core import clock
 from app.core.errors import _
 from app.core.pagination import Page, PageParams, page_of
+from app.grid import grids as grid_lists
 from app.grid import service as grid
 from app.grid.schemas import CurrentAddress
 from app.identity import service as identity
@@ -124,7 +125,7 @@ def _audience_sql(p: Person) -> ColumnElement[bool]:
 async def _check_audience(
     db: AsyncSession, who: Principal, community_id: uuid.UUID, body: AudienceIn
 ) -> None:
-    grids = {g.id for g in await grid.list_grids(db, who, community_id)}
+    grids = {g.id for g in await grid_lists.list_grids(db, who, community_id)}
     if not set(body.grid_ids) <= grids:
         raise InvalidAudience(_("网格不属于本社区", "a grid is not in this community"))
     if body.building_ids:
