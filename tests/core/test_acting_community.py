@@ -15,6 +15,7 @@ import pytest
 
 from app.core import clock
 from tests.support.factories import World, auth
+from tests.support.projects import call_body
 
 API = "/api/v1"
 
@@ -50,6 +51,11 @@ CREATORS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
     "merchants": ("/merchants", lambda: {"name": "社区便利店"}),
     "volunteering": ("/activities", _activity),
     "consultation": ("/decisions", lambda: {"title": "加装电梯资金使用方案"}),
+    "projects.calls": ("/project-calls", call_body),
+    "projects.organisations": (
+        "/organisations",
+        lambda: {"name": "绿叶舟志愿服务队", "kind": "volunteer_team"},
+    ),
 }
 
 
