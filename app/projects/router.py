@@ -14,7 +14,7 @@ from app.core.pagination import Page, Pagination
 from app.identity.deps import CurrentUser, Staff
 from app.models.projects import ApplicationStatus, CallStatus, OrganisationKind, OrganisationStatus
 from app.platform.idempotency import IdempotencyDep
-from app.projects import applications, calls, organisations
+from app.projects import applications, calls, organisations, router_delivery, router_selection
 from app.projects.schemas import (
     ApplicationIn,
     ApplicationOut,
@@ -197,3 +197,7 @@ async def submit_application(application_id: ApplicationId, who: CurrentUser, db
 async def withdraw_application(application_id: ApplicationId, who: CurrentUser, db: DB) -> ApplicationOut:
     """Withdraw an application before funding (the applicant)."""
     return await applications.withdraw(db, who, application_id)
+
+
+router.include_router(router_selection.router)
+router.include_router(router_delivery.router)

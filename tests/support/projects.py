@@ -108,3 +108,54 @@ async def make_call(db: AsyncSession, community: OrgUnit, staff: User, **extra: 
     db.add(CallCriterion(call_id=call.id, seq=1, name="需求", weight=100, max_score=10))
     await db.flush()
     return call
+
+
+async def eligible(client: httpx.AsyncClient, staff: User, application_id: str) -> None:
+    r = await client.post(
+        f"{API}/project-applications/{application_id}/eligibility",
+        json={"eligible": True},
+        headers=auth(staff),
+    )
+    assert r.status_code == 200, r.text
+
+
+async def add_reviewer(
+    client: httpx.AsyncClient, staff: User, call_id: str, user: User, kind: str = "staff"
+) -> None:
+    r = await client.post(
+        f"{API}/project-calls/{call_id}/reviewers",
+        json={"user_id": str(user.id), "kind": kind},
+        headers=auth(staff),
+    )
+    assert r.status_code == 201, r.text
+
+
+async def score(
+    client: httpx.AsyncClient, call: dict[str, Any], application_id: str, reviewer: User, marks: list[int]
+) -> httpx.Response:
+    scores = {c["id"]: m for c, m in zip(call["criteria"], marks, strict=True)}
+    return await client.post(
+        f"{API}/project-applications/{application_id}/reviews",
+        json={"scores": scores, "no_conflict": True},
+        headers=auth(reviewer),
+    )
+
+
+def one_line(item: str, fen: int) -> list[dict[str, Any]]:
+    return [{"item": item, "quantity": 1, "unit": "项", "unit_price_fen": fen}]
+
+
+async def funded_project(
+    client: httpx.AsyncClient, staff: User, applicant: User, **application: Any
+) -> dict[str, Any]:
+    """A call with one eligible application, funded: the project's public page (as the applicant)."""
+    call = await new_call(client, staff)
+    app = await new_application(client, call["id"], applicant, **application)
+    await eligible(client, staff, app["id"])
+    clock.freeze(clock.now() + timedelta(days=11))
+    r = await client.post(f"{API}/project-calls/{call['id']}/fund", json={}, headers=auth(staff))
+    assert r.status_code == 200, r.text
+    project_id = r.json()["ranking"][0]["project_id"]
+    r = await client.get(f"{API}/projects/{project_id}", headers=auth(applicant))
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
