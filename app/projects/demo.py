@@ -36,6 +36,7 @@ from app.projects.schemas import (
     ReviewIn,
 )
 from app.projects.schemas_delivery import SpendingIn, UpdateIn
+from app.volunteering import attendance, settlement
 from app.volunteering import service as volunteering
 from app.volunteering.schemas import ActivityIn, AttendanceIn
 
@@ -64,17 +65,17 @@ async def _team_hours(
             points_reward=20,
         ),
     )
-    aid = activity["id"]
+    aid = activity.id
     await volunteering.publish(db, staff, aid)
     for user_id in volunteers:
-        await volunteering.record_attendance(
+        await attendance.record_attendance(
             db,
             staff,
             aid,
             AttendanceIn(user_id=user_id, checked_in_at=now - timedelta(hours=2), checked_out_at=now),
         )
     await volunteering.finish(db, staff, aid)
-    await volunteering.settle(db, staff, aid)
+    await settlement.settle(db, staff, aid)
     await organisations.link_activity(db, staff, team_id, aid)
 
 

@@ -25,8 +25,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.bookings import catalogue as bookings
 from app.bookings import reports as booking_reports
-from app.bookings import service as bookings
 from app.core import clock
 from app.core.errors import NotFound
 from app.identity.principal import Principal
@@ -345,7 +345,7 @@ async def link(db: AsyncSession, who: Principal, project_id: uuid.UUID, body: Pr
         if body.kind is LinkKind.service:
             community_id = (await bookings.get_service(db, who, body.target_id)).community_id
         else:
-            community_id = (await volunteering.get_activity(db, who, body.target_id))["community_id"]
+            community_id = (await volunteering.get_activity(db, who, body.target_id)).community_id
     except NotFound as exc:
         raise LinkTargetNotFound() from exc
     if community_id != project.community_id:
@@ -376,7 +376,7 @@ async def count_participants(db: AsyncSession, who: Principal, project: Project)
             total += sum(week.checked_in for week in view.items)
         else:
             people = await volunteering.volunteers(db, who, link_row.target_id)
-            total += sum(1 for p in people if p.get("checked_in_at") is not None)
+            total += sum(1 for p in people if p.checked_in_at is not None)
     project.participants = total
     project.participants_counted_at = clock.now()
     await db.flush()

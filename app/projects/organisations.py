@@ -22,7 +22,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.bookings import service as bookings
+from app.bookings import catalogue as bookings
 from app.core import clock
 from app.core.errors import NotFound
 from app.core.pagination import Page, PageParams, page_of
@@ -480,7 +480,7 @@ async def link_activity(
         activity = await volunteering.get_activity(db, who, activity_id)
     except NotFound as exc:  # volunteering: no such activity in reach
         raise LinkTargetNotFound() from exc
-    if activity["community_id"] != org.community_id:
+    if activity.community_id != org.community_id:
         raise LinkTargetNotFound()
     try:
         async with db.begin_nested():
