@@ -13,8 +13,10 @@ from app.core.pagination import Page, Pagination
 from app.identity.deps import CurrentUser, Staff
 from app.models.project_delivery import ProjectStatus
 from app.platform.idempotency import IdempotencyDep
-from app.projects import execution, public
+from app.projects import acceptance, execution, public
 from app.projects.schemas_delivery import (
+    AcceptanceIn,
+    AcceptanceOut,
     AnswerIn,
     BudgetChangeIn,
     BudgetChangeOut,
@@ -163,3 +165,13 @@ async def follow(project_id: ProjectId, who: CurrentUser, db: DB) -> ProjectOut:
 async def unfollow(project_id: ProjectId, who: CurrentUser, db: DB) -> ProjectOut:
     """Stop following a project."""
     return await public.follow(db, who, project_id, False)
+
+
+@router.post("/projects/{project_id}/acceptance", response_model=AcceptanceOut, status_code=201, tags=TAGS)
+async def accept(
+    project_id: ProjectId, body: AcceptanceIn, who: Staff, db: DB, idem: IdempotencyDep
+) -> JSONResponse:
+    """验收: indicators, reviewers' score, satisfaction → grade; under the bar opens rectification items."""
+    return await idem.run(
+        str(who.id), AcceptanceOut, lambda: acceptance.accept(db, who, project_id, body), status_code=201
+    )
