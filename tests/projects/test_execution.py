@@ -11,6 +11,7 @@ from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
+from tests.support.bookings import make_service, make_slot
 from tests.support.factories import World, auth, make_user
 from tests.support.projects import API, funded_project
 from tests.support.volunteering import make_activity
@@ -204,3 +205,28 @@ async def test_participants_come_from_the_linked_activities(
         headers=auth(world.staff),
     )
     assert r.json()["code"] == "link_target_not_found"
+
+
+async def test_participants_come_from_the_linked_bookings_service(
+    client: AsyncClient, world: World, db: AsyncSession
+) -> None:
+    p = await funded_project(client, world.staff, world.resident)
+    service = await make_service(db, world.community, provider_kind="social_org", provider_name="绿叶舟")
+    slot = await make_slot(db, service, clock.now() + timedelta(hours=3), capacity=3)
+    await db.flush()
+    bookings = []
+    for who in (world.resident, world.neighbour, await make_user(db, community=world.community)):
+        r = await client.post(f"{API}/bookings", json={"slot_id": str(slot.id)}, headers=auth(who))
+        assert r.status_code == 201, r.text
+        bookings.append(r.json()["id"])
+    clock.freeze(slot.start_at + timedelta(minutes=5))
+    for booking_id in bookings[:2]:
+        r = await client.post(f"{API}/bookings/{booking_id}/check-in", headers=auth(world.staff))
+        assert r.status_code == 200, r.text
+    r = await client.post(
+        f"{API}/projects/{p['id']}/links",
+        json={"kind": "service", "target_id": str(service.id)},
+        headers=auth(world.staff),
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["participants"] == 2  # checked in; the third is only booked
