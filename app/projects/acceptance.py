@@ -19,7 +19,9 @@ the team are told. A project is accepted once.
 
 from __future__ import annotations
 
+import importlib
 import uuid
+from types import ModuleType
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,9 +35,25 @@ from app.notifications.service import notify
 from app.platform import audit
 from app.projects import public
 from app.projects.config import rules
-from app.projects.errors import AlreadyAccepted, ProjectInvalidTransition, SurveyUnavailable
+from app.projects.errors import (
+    AlreadyAccepted,
+    ProjectInvalidTransition,
+    RectificationsUnavailable,
+    SurveyUnavailable,
+)
 from app.projects.schemas_delivery import GRADE_LABELS, AcceptanceIn, AcceptanceOut, IndicatorOut
-from app.rectifications import service as rectifications
+
+
+def rectifications() -> ModuleType:
+    """`app.rectifications.service` (the shared 整改 item, built with the surveys domain).
+
+    Looked up when needed so that this domain also runs on a deployment that does not have it yet: there
+    a failed acceptance is refused (409 rectifications_unavailable) rather than recorded without its fix.
+    """
+    try:
+        return importlib.import_module("app.rectifications.service")
+    except ModuleNotFoundError as exc:
+        raise RectificationsUnavailable() from exc
 
 
 def _half_up(numerator: int, denominator: int) -> int:
@@ -87,6 +105,7 @@ async def accept(
         100,
     )
     grade = grade_of(total, call.pass_score)
+    opener = rectifications() if grade is Grade.failed else None
     row = Acceptance(
         project_id=project.id,
         indicators=[i.model_dump() for i in indicators],
@@ -109,7 +128,7 @@ async def accept(
     except IntegrityError as exc:  # only reachable if the row lock were bypassed
         raise AlreadyAccepted() from exc
     opened: list[str] = []
-    if grade is Grade.failed:
+    if opener is not None:
         owner = await db.get(User, project.owner_id)
         items = body.rectifications or []
         if not items:
@@ -123,7 +142,7 @@ async def accept(
                 )
             ]
         for item in items:
-            out = await rectifications.open_item(
+            out = await opener.open_item(
                 db,
                 community_id=project.community_id,
                 source_kind="project",

@@ -298,3 +298,11 @@ class QuestionAlreadyAnswered(Conflict):
 class SurveyUnavailable(ValidationFailed):
     code = "survey_unavailable"
     message = _("无法从该问卷取得满意度，请直接填写", "No satisfaction figure from that survey; enter one")
+
+
+class RectificationsUnavailable(Conflict):
+    code = "rectifications_unavailable"
+    message = _(
+        "整改功能尚未启用，暂不能记录不合格的验收",
+        "Rectification items are not available here yet; a failed acceptance cannot be recorded",
+    )
