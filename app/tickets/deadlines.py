@@ -14,6 +14,7 @@ from app.identity import service as identity
 from app.identity.principal import Principal
 from app.models.tickets import ExtensionStatus, Ticket, TicketExtension, TicketStatus
 from app.tickets.categories import category_of
+from app.tickets.config import rules
 from app.tickets.errors import (
     ExtensionAlreadyDecided,
     ExtensionNotFound,
@@ -23,12 +24,11 @@ from app.tickets.errors import (
 from app.tickets.queries import load, ticket_out
 from app.tickets.schemas import AnswerIn, ExtendIn, ExtensionOut, QuestionIn, TicketOut
 from app.tickets.timeline import add_event, notify_ticket
-from app.tickets.workflow import AUTO_CLOSE_DAYS, move_to, require_transition, run_deadline, running_deadline
+from app.tickets.workflow import move_to, require_transition, run_deadline, running_deadline
 
 S = TicketStatus
 
 # Still overdue this long after the first escalation (to community staff): escalate to the street.
-STREET_ESCALATION_AFTER = timedelta(hours=24)
 
 
 # ---------------------------------------------------------------- pending_info (pauses the clock)
@@ -178,7 +178,7 @@ async def escalate_overdue(db: AsyncSession, now: datetime, batch: int = 500) ->
     """督办: mark tickets past their running deadline overdue and escalate them level by level.
 
     Level 1 at the deadline (the handler and the community's staff are told), level 2 when still overdue
-    STREET_ESCALATION_AFTER later (the street's admins). Idempotent: a level is never raised twice.
+    LINLI_TICKETS_STREET_ESCALATION_HOURS later (the street's admins). Idempotent: a level is never raised twice.
     """
     rows = (
         await db.execute(
@@ -187,7 +187,10 @@ async def escalate_overdue(db: AsyncSession, now: datetime, batch: int = 500) ->
                 Ticket.queue_at < now,
                 or_(
                     Ticket.escalation_level == 0,
-                    and_(Ticket.escalation_level == 1, Ticket.escalated_at <= now - STREET_ESCALATION_AFTER),
+                    and_(
+                        Ticket.escalation_level == 1,
+                        Ticket.escalated_at <= now - timedelta(hours=rules().street_escalation_hours),
+                    ),
                 ),
             )
             .order_by(Ticket.queue_at, Ticket.id)
@@ -223,8 +226,9 @@ async def escalate_overdue(db: AsyncSession, now: datetime, batch: int = 500) ->
     return changed
 
 
-async def auto_close_resolved(db: AsyncSession, now: datetime, days: int = AUTO_CLOSE_DAYS) -> int:
-    """Resolved tickets nobody rated within `days` close with no rating."""
+async def auto_close_resolved(db: AsyncSession, now: datetime, days: int | None = None) -> int:
+    """Resolved tickets nobody rated within `days` (LINLI_TICKETS_AUTO_CLOSE_DAYS) close with no rating."""
+    days = rules().auto_close_days if days is None else days
     rows = (
         await db.execute(
             select(Ticket)

@@ -23,6 +23,7 @@ from app.identity.principal import Principal
 from app.models.tickets import NO_DEADLINE, OPEN_STATUSES, Ticket, TicketRating, TicketStatus
 from app.platform.audit import record
 from app.tickets.categories import category_of, department_of
+from app.tickets.config import rules
 from app.tickets.errors import (
     CannotMergeIntoItself,
     InvalidAssignee,
@@ -38,9 +39,6 @@ from app.tickets.schemas import DispatchIn, EvaluateIn, MergeIn, ReasonIn, Resol
 from app.tickets.timeline import add_event, notify_ticket
 
 S = TicketStatus
-
-# Resolved tickets not rated within this many days close by themselves (`deadlines.auto_close_resolved`).
-AUTO_CLOSE_DAYS = 7
 
 
 class Actor(enum.StrEnum):
@@ -134,7 +132,7 @@ MOVES: tuple[Transition, ...] = (
         Actor.job,
         (S.resolved,),
         (S.closed,),
-        f"unrated for {AUTO_CLOSE_DAYS} days, no rating",
+        f"unrated for {rules().auto_close_days} days, no rating",
     ),
 )
 BY_ACTION: dict[str, Transition] = {m.action: m for m in MOVES}
