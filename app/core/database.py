@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from app.core.errors import DomainError
+
+log = logging.getLogger("linli.database")
+
+_ON_ROLLBACK = "linli_on_rollback"
+
+
+def on_rollback(session: AsyncSession, undo: Callable[[], Awaitable[Any]]) -> None:
+    """Run `undo` if this request's transaction rolls back (or its commit fails).
+
+    For side effects outside the database that the request made before committing, e.g. a photo
+    written to storage: a rolled-back upload leaves no orphan file behind (issue #19).
+    """
+    session.info.setdefault(_ON_ROLLBACK, []).append(undo)
+
+
+async def _undo(session: AsyncSession) -> None:
+    for undo in reversed(session.info.pop(_ON_ROLLBACK, [])):
+        try:
+            await undo()
+        except Exception:  # an undo that fails must not hide the request's own error
+            log.exception("undo after rollback failed")
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -29,14 +51,18 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         try:
             yield session
             await session.commit()
+            session.info.pop(_ON_ROLLBACK, None)
         except DomainError as exc:
             if exc.commit_anyway:
                 await session.commit()
+                session.info.pop(_ON_ROLLBACK, None)
             else:
                 await session.rollback()
+                await _undo(session)
             raise
         except BaseException:
             await session.rollback()
+            await _undo(session)
             raise
 
 

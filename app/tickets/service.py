@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock, workdays
+from app.core.database import on_rollback
 from app.core.errors import Forbidden, _
 from app.core.pagination import PageParams, encode_cursor
 from app.grid import errors as grid_errors
@@ -1191,6 +1193,8 @@ async def add_attachment(
         raise NotAnImage() from exc
     att_id = uuid.uuid4()
     key, thumb_key = photos.keys_for(ticket.id, att_id, image.extension)
+    for written in (key, thumb_key):  # a rolled-back upload leaves no orphan file (issue #19)
+        on_rollback(db, functools.partial(storage.delete, written))
     await storage.put(key, image.data)
     await storage.put(thumb_key, image.thumbnail)
     att = TicketAttachment(
