@@ -14,6 +14,7 @@ from app.core.errors import DomainError
 log = logging.getLogger("linli.database")
 
 _ON_ROLLBACK = "linli_on_rollback"
+_AFTER_COMMIT = "linli_after_commit"
 
 
 def on_rollback(session: AsyncSession, undo: Callable[[], Awaitable[Any]]) -> None:
@@ -25,7 +26,22 @@ def on_rollback(session: AsyncSession, undo: Callable[[], Awaitable[Any]]) -> No
     session.info.setdefault(_ON_ROLLBACK, []).append(undo)
 
 
+def after_commit(session: AsyncSession, then: Callable[[], Awaitable[Any]]) -> None:
+    """Run `then` once this request's transaction has committed (e.g. reload an in-process cache)."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(then)
+
+
+async def _committed(session: AsyncSession) -> None:
+    session.info.pop(_ON_ROLLBACK, None)
+    for then in session.info.pop(_AFTER_COMMIT, []):
+        try:
+            await then()
+        except Exception:  # the data is committed; a failed follow-up is logged, not the request's error
+            log.exception("after-commit step failed")
+
+
 async def _undo(session: AsyncSession) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
     for undo in reversed(session.info.pop(_ON_ROLLBACK, [])):
         try:
             await undo()
@@ -51,11 +67,11 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         try:
             yield session
             await session.commit()
-            session.info.pop(_ON_ROLLBACK, None)
+            await _committed(session)
         except DomainError as exc:
             if exc.commit_anyway:
                 await session.commit()
-                session.info.pop(_ON_ROLLBACK, None)
+                await _committed(session)
             else:
                 await session.rollback()
                 await _undo(session)
