@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -40,8 +39,8 @@ from app.volunteering.errors import (
     BackfillTooOld,
     BadTimes,
 )
-from app.volunteering.schemas import BackfillIn
-from app.volunteering.service import _out, _validate
+from app.volunteering.schemas import BackfillIn, BackfillOut
+from app.volunteering.service import _validate, activity_out
 
 
 def _check_times(body: BackfillIn) -> None:
@@ -79,7 +78,7 @@ async def _already_recorded(db: AsyncSession, community_id: uuid.UUID, body: Bac
     ).scalar_one_or_none()
 
 
-async def record_past_activity(db: AsyncSession, who: Principal, body: BackfillIn) -> dict[str, Any]:
+async def record_past_activity(db: AsyncSession, who: Principal, body: BackfillIn) -> BackfillOut:
     """Create a finished activity with its attendance from a paper sheet; settle it as any other."""
     community_id = acting_community(who, body.community_id)
     _check_times(body)
@@ -154,9 +153,9 @@ async def record_past_activity(db: AsyncSession, who: Principal, body: BackfillI
         users=",".join(str(i) for i in ids),
     )
     await db.flush()
-    return {
-        **_out(activity),
-        "backfilled_at": activity.backfilled_at,
-        "backfill_source": activity.backfill_source,
-        "attendees": len(ids),
-    }
+    return BackfillOut(
+        **activity_out(activity).model_dump(),
+        backfilled_at=now,
+        backfill_source=body.source,
+        attendees=len(ids),
+    )

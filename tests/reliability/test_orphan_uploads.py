@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Conflict
-from app.tickets import service as tickets
+from app.tickets import attachments
 from tests.support.factories import TEST_SETTINGS, World, auth
 from tests.support.tickets import make_category, make_ticket
 from tests.tickets.test_photos import jpeg_with_exif
@@ -45,7 +45,7 @@ async def test_a_refused_upload_after_the_file_was_written_leaves_no_file(
     async def refuse(*args: object, **kwargs: object) -> None:
         raise Conflict()  # a rule that says no after the photo reached storage: the request rolls back
 
-    monkeypatch.setattr(tickets, "_event", refuse)
+    monkeypatch.setattr(attachments, "add_event", refuse)
     r = await _post(client, ticket.id, world)
     assert r.status_code == 409, r.text
     assert _files(uploads) == []
@@ -65,7 +65,7 @@ async def test_an_upload_failing_unexpectedly_leaves_no_file(
     async def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("planted")
 
-    monkeypatch.setattr(tickets, "_event", boom)
+    monkeypatch.setattr(attachments, "add_event", boom)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
         r = await _post(c, ticket.id, world)
