@@ -28,6 +28,7 @@ from app.core import clock
 from app.core.errors import DomainError, _
 from app.core.pagination import Page, PageParams, page_of
 from app.core.ratelimit import Limiter, attempt
+from app.identity import service as identity
 from app.identity.community import acting_community
 from app.identity.principal import Principal
 from app.ledger import service as ledger
@@ -563,7 +564,12 @@ async def settle(db: AsyncSession, who: Principal, activity_id: uuid.UUID) -> di
                     await ledger.transfer(
                         db,
                         debit=await ledger.system_account(db, activity.community_id, "issuance", asset),
-                        credit=await ledger.user_account(db, signup.user_id, asset),
+                        credit=await ledger.user_account(
+                            db,
+                            signup.user_id,
+                            asset,
+                            community_id=(await identity.get_user(db, signup.user_id)).community_id,
+                        ),
                         amount=amount,
                         kind=TransferKind.volunteer_reward,
                         reference=f"activity:{activity.id}",

@@ -19,8 +19,6 @@ TOO_LONG_FOR_NOW: set[str] = {
     "volunteering/service.py",
     "grid/service.py",
     "identity/service.py",
-    "merchants/redemptions.py",
-    "ledger/service.py",
 }
 
 
