@@ -4,6 +4,7 @@ The service knows no URLs: the router passes `links`, which builds a photo's add
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
+from app.core.database import on_rollback
 from app.core.errors import Forbidden
 from app.identity.principal import Principal
 from app.models.tickets import TicketAttachment
@@ -72,6 +74,8 @@ async def add_attachment(
         raise NotAnImage() from exc
     att_id = uuid.uuid4()
     key, thumb_key = photos.keys_for(ticket.id, att_id, image.extension)
+    for written in (key, thumb_key):  # a rolled-back upload leaves no orphan file (issue #19)
+        on_rollback(db, functools.partial(storage.delete, written))
     await storage.put(key, image.data)
     await storage.put(thumb_key, image.thumbnail)
     att = TicketAttachment(

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import clock, workdays
+from app.core import workdays
 from app.identity import service as identity
 from app.identity.principal import Principal
 from app.models.tickets import ExtensionStatus, Ticket, TicketExtension, TicketStatus
@@ -20,10 +20,18 @@ from app.tickets.errors import (
     ExtensionPending,
     ExtensionUntilTooEarly,
 )
-from app.tickets.queries import load, ticket_out
+from app.tickets.queries import ticket_out
 from app.tickets.schemas import AnswerIn, ExtendIn, ExtensionOut, QuestionIn, TicketOut
 from app.tickets.timeline import add_event, notify_ticket
-from app.tickets.workflow import AUTO_CLOSE_DAYS, move_to, require_transition, run_deadline, running_deadline
+from app.tickets.workflow import (
+    AUTO_CLOSE_DAYS,
+    begin,
+    finish,
+    move_to,
+    require_transition,
+    run_deadline,
+    running_deadline,
+)
 
 S = TicketStatus
 
@@ -36,32 +44,19 @@ STREET_ESCALATION_AFTER = timedelta(hours=24)
 
 async def request_info(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body: QuestionIn) -> TicketOut:
     """待补充: ask the reporter; the SLA clock stops until they answer."""
-    ticket = await load(db, who, ticket_id, lock=True)
-    move = require_transition(who, ticket, "request-info")
-    now = clock.now()
+    ticket, move, now = await begin(db, who, ticket_id, "request-info")
     ticket.paused_at = now
     ticket.resume_status = ticket.status
     before = move_to(ticket, move, now)
-    await add_event(
-        db, ticket, who.id, "info_requested", from_status=before, to_status=ticket.status, body=body.question
+    told = f"工单 {ticket.number} 需要您补充信息"
+    return await finish(
+        db, who, ticket, "info_requested", before, now, body=body.question, tell_reporter=told
     )
-    await notify_ticket(
-        db,
-        [ticket.reporter_id],
-        ticket,
-        "ticket.info_requested",
-        f"工单 {ticket.number} 需要您补充信息",
-        body.question,
-    )
-    await db.flush()
-    return ticket_out(ticket, who, now)
 
 
 async def provide_info(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body: AnswerIn) -> TicketOut:
     """The reporter answers; the paused time is added back to the deadlines."""
-    ticket = await load(db, who, ticket_id, lock=True)
-    move = require_transition(who, ticket, "provide-info")
-    now = clock.now()
+    ticket, move, now = await begin(db, who, ticket_id, "provide-info")
     category = await category_of(db, ticket)
     paused_at = ticket.paused_at or now
     ticket.accept_by = workdays.shift_for_pause(ticket.accept_by, paused_at, now, category.working_time)
@@ -70,18 +65,10 @@ async def provide_info(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, b
     ticket.paused_at = None
     ticket.resume_status = None
     before = move_to(ticket, move, now, resume)
-    await add_event(
-        db,
-        ticket,
-        who.id,
-        "info_provided",
-        from_status=before,
-        to_status=resume,
-        body=body.answer,
-        paused_seconds=int((now - paused_at).total_seconds()),
+    paused = int((now - paused_at).total_seconds())
+    return await finish(
+        db, who, ticket, "info_provided", before, now, body=body.answer, paused_seconds=paused
     )
-    await db.flush()
-    return ticket_out(ticket, who, now)
 
 
 # ---------------------------------------------------------------- extensions (延期)
@@ -91,8 +78,7 @@ async def request_extension(
     db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body: ExtendIn
 ) -> ExtensionOut:
     """延期申请: the handler asks staff for a later deadline (one pending request at a time)."""
-    ticket = await load(db, who, ticket_id, lock=True)
-    require_transition(who, ticket, "extend")
+    ticket, _move, now = await begin(db, who, ticket_id, "extend")
     if ticket.due_at is not None and body.until <= ticket.due_at:
         raise ExtensionUntilTooEarly(due_at=ticket.due_at.isoformat())
     pending = await db.scalar(
@@ -108,7 +94,7 @@ async def request_extension(
         until=body.until,
         reason=body.reason,
         status=ExtensionStatus.pending,
-        created_at=clock.now(),
+        created_at=now,
     )
     db.add(ext)
     await add_event(
@@ -128,14 +114,14 @@ async def decide_extension(
     db: AsyncSession, who: Principal, ticket_id: uuid.UUID, extension_id: uuid.UUID, approve: bool
 ) -> TicketOut:
     """Approve (the deadline moves to the requested date) or refuse (it stays) a pending request."""
-    ticket = await load(db, who, ticket_id, lock=True)
-    require_transition(who, ticket, "approve-extension" if approve else "reject-extension")
+    ticket, _move, now = await begin(
+        db, who, ticket_id, "approve-extension" if approve else "reject-extension"
+    )
     ext = await db.get(TicketExtension, extension_id, with_for_update=True)
     if ext is None or ext.ticket_id != ticket.id:
         raise ExtensionNotFound()
     if ext.status is not ExtensionStatus.pending:
         raise ExtensionAlreadyDecided()
-    now = clock.now()
     ext.status = ExtensionStatus.approved if approve else ExtensionStatus.rejected
     ext.decided_by = who.id
     ext.decided_at = now
