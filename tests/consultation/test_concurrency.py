@@ -8,9 +8,9 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models.consultation import DecisionStepRecord
-from tests.support.consultation import new_decision, step
-from tests.support.factories import make_world
+from app.models.consultation import DecisionStepRecord, Proposal, ProposalSupport
+from tests.support.consultation import API, new_decision, new_proposal, step
+from tests.support.factories import auth, make_user, make_world
 
 
 async def test_parallel_recordings_of_one_step_pass_it_exactly_once(
@@ -32,3 +32,45 @@ async def test_parallel_recordings_of_one_step_pass_it_exactly_once(
     ok = [r for r in answers if r.status_code == 200]
     assert len(ok) in (1, 2)
     assert sorted(s["step"] for s in ok[-1].json()["steps"]) == list(range(1, len(ok) + 2))
+
+
+async def test_twenty_parallel_supports_by_one_resident_count_once(
+    live_client: httpx.AsyncClient, live_db: AsyncSession
+) -> None:
+    world = await make_world(live_db)
+    await live_db.commit()
+    p = await new_proposal(live_client, world.resident)
+    url = f"{API}/proposals/{p['id']}/support"
+    answers = await asyncio.gather(*[live_client.post(url, headers=auth(world.neighbour)) for _ in range(20)])
+    codes = sorted(r.status_code for r in answers)
+    assert codes == [200] + [409] * 19, [r.text for r in answers if r.status_code not in (200, 409)]
+    assert {r.json()["code"] for r in answers if r.status_code == 409} == {"already_supported"}
+    rows = (
+        await live_db.execute(select(func.count()).where(ProposalSupport.proposal_id == p["id"]))
+    ).scalar_one()
+    assert rows == 1
+    assert (await live_db.get(Proposal, p["id"])).support_count == 1  # type: ignore[union-attr]
+
+
+async def test_twenty_neighbours_supporting_at_once_are_all_counted(
+    live_client: httpx.AsyncClient, live_db: AsyncSession
+) -> None:
+    world = await make_world(live_db)
+    neighbours = [await make_user(live_db, community=world.community) for _ in range(20)]
+    await live_db.commit()
+    p = await new_proposal(live_client, world.resident)
+    url = f"{API}/proposals/{p['id']}/support"
+    answers = await asyncio.gather(*[live_client.post(url, headers=auth(n)) for n in neighbours])
+    assert [r.status_code for r in answers] == [200] * 20, [r.text for r in answers]
+    # Half withdraw at once, the other half try to support again: the count still equals the rows.
+    again = await asyncio.gather(
+        *[live_client.delete(url, headers=auth(n)) for n in neighbours[:10]],
+        *[live_client.post(url, headers=auth(n)) for n in neighbours[10:]],
+    )
+    assert sorted(r.status_code for r in again) == [200] * 10 + [409] * 10
+    rows = (
+        await live_db.execute(select(func.count()).where(ProposalSupport.proposal_id == p["id"]))
+    ).scalar_one()
+    proposal = await live_db.get(Proposal, p["id"])
+    assert proposal is not None
+    assert rows == proposal.support_count == 10

@@ -62,3 +62,30 @@ async def published_decision(client: httpx.AsyncClient, staff: User, **publish: 
     r = await client.post(f"{API}/decisions/{d['id']}/publish", json=publish, headers=auth(staff))
     assert r.status_code == 200, r.text
     return r.json()  # type: ignore[no-any-return]
+
+
+# ---------------------------------------------------------------- proposals
+
+
+async def new_proposal(
+    client: httpx.AsyncClient, author: User, title: str = "小区东门增设非机动车充电桩", **extra: Any
+) -> dict[str, Any]:
+    body = {"title": title, "description": "电动车在楼道充电有火灾隐患，建议在东门增设充电桩。"} | extra
+    r = await client.post(f"{API}/proposals", json=body, headers=auth(author))
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+async def triage(
+    client: httpx.AsyncClient,
+    staff: User,
+    proposal_id: str,
+    action: str,
+    answer: str = "感谢建议",
+    **extra: Any,
+) -> httpx.Response:
+    return await client.post(
+        f"{API}/proposals/{proposal_id}/triage",
+        json={"action": action, "answer": answer} | extra,
+        headers=auth(staff),
+    )
