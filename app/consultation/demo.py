@@ -1,4 +1,4 @@
-"""Demo consultation data: proposals (群众下单) in several states; a 四议两公开 decision in publication (with
+"""Demo consultation data: proposals (群众下单) in several states; meetings (demo_meetings.py); a 四议两公开 decision in publication (with
 an answered objection), a finished one with its result published and rated, and one still in
 deliberation."""
 
@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.consultation import decisions, proposals, publication, supports, triage
+from app.consultation.demo_meetings import seed_meetings
 from app.consultation.proposal_schemas import ProposalIn, TriageAction, TriageIn
 from app.consultation.schemas import AnswerIn, DecisionIn, ObjectionIn, PublishIn, RatingIn, ResultIn, StepIn
 from app.core import clock
@@ -119,6 +120,7 @@ async def seed(db: AsyncSession, world: DemoWorld) -> None:
     resident = await load_principal(db, world.residents[0])
     elder = await load_principal(db, world.residents[1])
     await _proposals(db, world, staff, resident, elder)
+    await seed_meetings(db, staff, resident, elder)
 
     # Done long ago: published, effective, result published and rated.
     done = await decisions.create_decision(

@@ -169,3 +169,97 @@ class PhotoTooManyPixels(ValidationFailed):
 class NotAnImage(ValidationFailed):
     code = "not_an_image"
     message = _("只能上传 JPEG、PNG 或 WebP 图片", "Only JPEG, PNG or WebP images are accepted")
+
+
+# ---------------------------------------------------------------- meetings (协商议事)
+
+
+class MeetingNotFound(NotFound):
+    code = "meeting_not_found"
+    message = _("议事会不存在或无权查看", "No such meeting")
+
+
+class TopicNotFound(NotFound):
+    code = "topic_not_found"
+    message = _("议题不存在", "No such topic on this meeting")
+
+
+class MeetingInvalidTransition(InvalidTransition):
+    message = _("议事会当前状态不允许此操作", "This meeting cannot do that in its current state")
+
+
+class BadMeetingTimes(ValidationFailed):
+    code = "bad_meeting_times"
+    message = _(
+        "结束时间须晚于开始时间，开始时间须在将来", "The end must follow the start, and the start be ahead"
+    )
+
+
+class ProposalNotAccepted(Conflict):
+    code = "proposal_not_accepted"
+    message = _(
+        "只有已列入议题的提议可以排入议事会", "Only a proposal accepted onto the agenda can be a topic"
+    )
+
+
+class MeetingFull(Conflict):
+    code = "meeting_full"
+    message = _("旁听席位已满", "Every open seat is taken")
+
+
+class AlreadyRegistered(Conflict):
+    code = "already_registered"
+    message = _("您已报名参加", "You are already registered")
+
+
+class NotRegistered(Conflict):
+    code = "not_registered"
+    message = _("您没有报名这次议事会", "You are not registered for this meeting")
+
+
+class RegistrationClosed(Conflict):
+    code = "registration_closed"
+    message = _("议事会已开始，报名已截止", "The meeting has started; registration is closed")
+
+
+class OutsideCheckinWindow(Conflict):
+    code = "outside_window"
+    message = _("现在不在签到时间内", "Check-in is not open now")
+
+
+class AlreadyCheckedIn(Conflict):
+    code = "already_checked_in"
+    message = _("您已经签到", "You have already checked in")
+
+
+class CodeInvalid(ValidationFailed):
+    code = "code_invalid"
+    message = _("签到码无效", "The check-in code is not valid for this meeting")
+
+
+class CodeExpired(ValidationFailed):
+    code = "code_expired"
+    message = _("签到码已过期，请扫描最新的码", "The check-in code has expired; scan the current one")
+
+
+class AttendeeRequired(ValidationFailed):
+    code = "attendee_required"
+    message = _("请指定居民，或填写参会人姓名和单位", "Give a resident, or an attendee's name and party")
+
+
+class MeetingNotStarted(Conflict):
+    code = "meeting_not_started"
+    message = _("议事会尚未开始，不能形成纪要", "The meeting has not started; no minutes yet")
+
+
+class MinutesIncomplete(ValidationFailed):
+    code = "minutes_incomplete"
+    message = _("纪要须逐项记录每个议题，且每个议题只记录一次", "The minutes cover every topic exactly once")
+
+
+class InvalidVotes(ValidationFailed):
+    code = "invalid_votes"
+    message = _(
+        "票数之和不能超过实到人数，逐人表决须为实到人员且每人一票",
+        "Votes cannot exceed attendance; per-attendee votes are by attendees, one each",
+    )

@@ -93,6 +93,10 @@ class ProposalOut(ProposalSummary):
     merged_into_id: uuid.UUID | None
     ticket_id: uuid.UUID | None
     ticket_number: str | None
+    meeting_id: uuid.UUID | None = Field(description="The meeting that takes (or took) it up")
+    outcome: str | None = Field(description="What the meeting decided: adopted, rejected or referred")
+    outcome_label: str | None
+    decision_id: uuid.UUID | None = Field(description="The 四议两公开 decision it was referred to")
     photos: list[PhotoOut]
     timeline: list[ProposalEventOut]
     updated_at: datetime

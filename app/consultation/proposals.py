@@ -57,6 +57,7 @@ from app.models.consultation import (
     ProposalSupport,
     Urgency,
 )
+from app.models.consultation_meetings import OUTCOME_LABELS, TopicOutcome
 from app.models.grid import Building
 from app.models.identity import OrgUnit
 from app.notifications.service import notify
@@ -268,6 +269,10 @@ async def render(db: AsyncSession, p: Proposal, who: Principal) -> ProposalOut:
         merged_into_id=p.merged_into_id,
         ticket_id=p.ticket_id,
         ticket_number=p.ticket_number,
+        meeting_id=p.meeting_id,
+        outcome=p.outcome,
+        outcome_label=OUTCOME_LABELS[TopicOutcome(p.outcome)] if p.outcome else None,
+        decision_id=p.decision_id,
         photos=[photo_out(ph) for ph in photo_rows],
         timeline=[
             ProposalEventOut(

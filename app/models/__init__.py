@@ -3,6 +3,7 @@
 from app.models import (
     bookings,
     consultation,
+    consultation_meetings,
     grid,
     identity,
     ledger,
@@ -19,6 +20,7 @@ __all__ = [
     "Base",
     "bookings",
     "consultation",
+    "consultation_meetings",
     "grid",
     "identity",
     "ledger",

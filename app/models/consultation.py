@@ -269,6 +269,11 @@ class Proposal(UUIDPk, Timestamps, Base):
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("proposals.id"))
     ticket_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tickets.id"))
     ticket_number: Mapped[str | None] = mapped_column(String(40))
+    # After a meeting discussed it: what it decided (a TopicOutcome value), where, and the decision
+    # opened when it was referred to 四议两公开.
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    meeting_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("meetings.id"))
+    decision_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("decisions.id"))
 
 
 class ProposalSupport(Base):

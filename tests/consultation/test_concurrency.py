@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.consultation import DecisionStepRecord, Proposal, ProposalSupport
-from tests.support.consultation import API, new_decision, new_proposal, step
+from app.models.consultation_meetings import Meeting, MeetingRegistration
+from tests.support.consultation import API, new_decision, new_meeting, new_proposal, step
 from tests.support.factories import auth, make_user, make_world
 
 
@@ -74,3 +75,26 @@ async def test_twenty_neighbours_supporting_at_once_are_all_counted(
     proposal = await live_db.get(Proposal, p["id"])
     assert proposal is not None
     assert rows == proposal.support_count == 10
+
+
+async def test_twenty_residents_racing_for_five_seats_get_exactly_five(
+    live_client: httpx.AsyncClient, live_db: AsyncSession
+) -> None:
+    world = await make_world(live_db)
+    residents = [await make_user(live_db, community=world.community) for _ in range(20)]
+    await live_db.commit()
+    m = await new_meeting(live_client, world.staff, seats=5)
+    url = f"{API}/meetings/{m['id']}/registrations"
+    answers = await asyncio.gather(*[live_client.post(url, headers=auth(r)) for r in residents])
+    codes = sorted(r.status_code for r in answers)
+    assert codes == [201] * 5 + [409] * 15, [r.text for r in answers if r.status_code not in (201, 409)]
+    assert {r.json()["code"] for r in answers if r.status_code == 409} == {"meeting_full"}
+    # One resident racing themselves holds one seat at most.
+    again = await asyncio.gather(*[live_client.post(url, headers=auth(residents[0])) for _ in range(5)])
+    assert all(r.status_code == 409 for r in again)
+    rows = (
+        await live_db.execute(select(func.count()).where(MeetingRegistration.meeting_id == m["id"]))
+    ).scalar_one()
+    meeting = await live_db.get(Meeting, m["id"])
+    assert meeting is not None
+    assert rows == meeting.seats_taken == 5

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import httpx
@@ -89,3 +89,34 @@ async def triage(
         json={"action": action, "answer": answer} | extra,
         headers=auth(staff),
     )
+
+
+# ---------------------------------------------------------------- meetings
+
+
+def meeting_body(**extra: Any) -> dict[str, Any]:
+    start = clock.now().replace(microsecond=0) + timedelta(days=2)
+    return {
+        "title": "十二月喝茶议事会",
+        "place": "社区茶馆",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat(),
+        "parties": ["resident_reps", "property", "owners_committee"],
+        "seats": 10,
+        "quorum": 2,
+    } | extra
+
+
+async def new_meeting(client: httpx.AsyncClient, staff: User, **extra: Any) -> dict[str, Any]:
+    r = await client.post(f"{API}/meetings", json=meeting_body(**extra), headers=auth(staff))
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+async def accepted_proposal(
+    client: httpx.AsyncClient, author: User, staff: User, title: str
+) -> dict[str, Any]:
+    p = await new_proposal(client, author, title)
+    r = await triage(client, staff, p["id"], "accept", "列入议题")
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
