@@ -39,6 +39,7 @@ log = logging.getLogger("linli.embedded")
 DATABASE_NAME = "linli"
 PORT = 5432  # the socket file's name only (.s.PGSQL.5432): the server listens on no TCP address
 SYSTEM_USER = "embedded_postgres"  # PostgreSQL refuses to run as root; as root we run it as this user
+USER_LOCK_PATH = "/tmp/linli-embedded-user.lock"  # serialises the user's creation across processes
 START_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 30.0
 _SOCKET_NAME_ROOM = len("/linli-pg-XXXXXXXX/.s.PGSQL.5432")
@@ -72,31 +73,51 @@ def _as_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def _run_user() -> str | None:
-    if not _as_root():
-        return None
+def _resolves(name: str) -> int | None:
+    """The uid of `name` if it resolves both ways (name -> uid -> the same name), else None."""
     import pwd
 
     try:
-        pwd.getpwnam(SYSTEM_USER)
+        uid = pwd.getpwnam(name).pw_uid
+        back = pwd.getpwuid(uid).pw_name
     except KeyError:
-        # Several processes (the test suite's workers) may get here at once on a new machine: the
-        # losers' `useradd` fails with "already exists", which is what we wanted anyway.
-        # useradd may also find /etc/passwd locked by the winner for a moment: retry until the user exists.
+        return None
+    return uid if back == name else None
+
+
+def _run_user(name: str | None = None) -> str | None:
+    """As root: the system user the server runs as, created once (also when several processes ask at once).
+
+    A new machine's first test run has two xdist workers here together. Two unserialised `useradd`s both
+    "succeeded" with different uids, the later write of /etc/passwd won, and the other worker ran initdb
+    as a uid that no longer existed ("could not look up effective user ID 999"). So creation is
+    serialised by an flock on a file in /tmp, the name is re-checked once the lock is held, and the user
+    counts as there only when its name and uid resolve to each other.
+    """
+    if not _as_root():
+        return None
+    name = name or SYSTEM_USER
+    if _resolves(name) is not None:
+        return name
+    import fcntl
+
+    fd = os.open(USER_LOCK_PATH, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        stderr = ""
         for _ in range(40):
-            done = subprocess.run(
-                ["useradd", "--system", "--no-create-home", SYSTEM_USER], capture_output=True
-            )
-            try:
-                pwd.getpwnam(SYSTEM_USER)
-                break
-            except KeyError:
-                time.sleep(0.25)
-        else:
-            raise RuntimeError(
-                f"cannot create the {SYSTEM_USER} user: {done.stderr.decode(errors='replace')}"
-            )
-    return SYSTEM_USER
+            if _resolves(name) is not None:
+                return name
+            done = subprocess.run(["useradd", "--system", "--no-create-home", name], capture_output=True)
+            stderr = done.stderr.decode(errors="replace")
+            if _resolves(name) is not None:
+                return name
+            # /etc/passwd may be locked for a moment by a `useradd` outside our lock: try again.
+            time.sleep(0.25)
+        raise RuntimeError(f"cannot create the {name} user: {stderr}")
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 def _open_up_for(user: str, path: Path) -> None:
@@ -209,33 +230,49 @@ class EmbeddedServer:
     cleanup = stop
 
 
+_LOST_USER = "could not look up effective user ID"
+
+
 def _initdb(pgdata: Path, user: str | None) -> None:
     if (pgdata / "PG_VERSION").exists():
         return
     pgdata.mkdir(parents=True, exist_ok=True)
     pgdata.chmod(0o700)
-    if user:
-        _open_up_for(user, pgdata)
-    done = subprocess.run(
-        [
-            str(bin_dir() / "initdb"),
-            "-D",
-            str(pgdata),
-            "--auth=trust",
-            "--encoding=UTF8",
-            "--locale=C",
-            "-U",
-            "postgres",
-            "--no-instructions",
-        ],
-        cwd=pgdata,
-        user=user,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"initdb failed for {pgdata}:\n{done.stdout}\n{done.stderr}")
+    for attempt in (1, 2):
+        if user:
+            _open_up_for(user, pgdata)
+        done = subprocess.run(
+            [
+                str(bin_dir() / "initdb"),
+                "-D",
+                str(pgdata),
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+                "-U",
+                "postgres",
+                "--no-instructions",
+            ],
+            cwd=pgdata,
+            user=user,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode == 0:
+            return
+        if attempt == 1 and user and _LOST_USER in done.stderr:
+            # The user was re-created under us with another uid (see _run_user): look it up again, once.
+            log.warning("initdb ran as a uid that vanished; retrying once", extra={"pgdata": str(pgdata)})
+            for child in pgdata.iterdir():
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
+            user = _run_user(user)
+            continue
+        break
+    raise RuntimeError(f"initdb failed for {pgdata}:\n{done.stdout}\n{done.stderr}")
 
 
 def start_embedded(data_dir: Path, *, cleanup_mode: str | None = "stop") -> EmbeddedServer:

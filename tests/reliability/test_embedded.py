@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
 
 import asyncpg
+import pytest
 
 from app.core.embedded import ensure_database, start_embedded
 from tests.support.db import EMBEDDED, odd_data_dir
@@ -47,3 +52,65 @@ async def test_embedded_server_runs_from_a_path_with_spaces_and_a_long_name(data
             assert not server.is_running()
             assert not server.socket_dir.exists()
             shutil.rmtree(data_dir.parent, ignore_errors=True)
+
+
+def _resolve_in_child(name: str, start: Any, results: Any) -> None:
+    import pwd
+
+    from app.core import embedded
+
+    start.wait()
+    try:
+        got = embedded._run_user(name)
+        assert got == name
+        uid = pwd.getpwnam(name).pw_uid
+        results.put((uid, pwd.getpwuid(uid).pw_name))
+    except Exception as exc:  # reported to the parent, which fails the test
+        results.put(repr(exc))
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("useradd") is None,
+    reason="creates a system user: root with useradd only",
+)
+def test_several_processes_creating_the_server_user_at_once_agree_on_one_uid() -> None:
+    """Point 0: a new machine's first `make test` lost a worker to two racing `useradd`s.
+
+    A throwaway name stands in for `embedded_postgres` (which the suite's own server is running as, so
+    it cannot be deleted here); the code path is the same. Before the lock, 6 processes saw two uids and
+    one failed `getpwuid`.
+    """
+    import multiprocessing
+    import pwd
+
+    name = f"linli_ut_{os.getpid()}"[:32]
+    subprocess.run(["userdel", name], capture_output=True, check=False)
+    ctx = multiprocessing.get_context("fork")
+    start, results = ctx.Event(), ctx.Queue()
+    children = [ctx.Process(target=_resolve_in_child, args=(name, start, results)) for _ in range(6)]
+    try:
+        for child in children:
+            child.start()
+        start.set()
+        seen = [results.get(timeout=60) for _ in children]
+        for child in children:
+            child.join(timeout=30)
+        assert all(isinstance(item, tuple) for item in seen), seen
+        assert len({uid for uid, _ in seen}) == 1, seen
+        uid = seen[0][0]
+        assert pwd.getpwnam(name).pw_uid == uid
+        assert pwd.getpwuid(uid).pw_name == name
+        passwd = Path("/etc/passwd").read_text().splitlines()
+        assert sum(line.startswith(f"{name}:") for line in passwd) == 1
+    finally:
+        for child in children:
+            if child.is_alive():
+                child.kill()
+        subprocess.run(["userdel", name], capture_output=True, check=False)
+    with pytest.raises(KeyError):
+        pwd.getpwnam(name)
+    # The real server user is untouched (and still resolves both ways).
+    from app.core.embedded import SYSTEM_USER, _resolves, _run_user
+
+    assert _run_user() == SYSTEM_USER
+    assert _resolves(SYSTEM_USER) is not None
