@@ -46,7 +46,7 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
-    from app.identity.service import ensure_admin
+    from app.identity.grants import ensure_admin
 
     url = _prepare(settings)
     asyncio.run(_in_session(url, lambda db: ensure_admin(db, args.username, args.password)))

@@ -6,7 +6,7 @@ from datetime import time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.bookings import service
+from app.bookings import booking, catalogue
 from app.bookings.schemas import BookingIn, ScheduleIn, ServiceIn, SlotsIn, WeeklyTime
 from app.core import clock
 from app.core.errors import DomainError
@@ -25,7 +25,7 @@ async def seed(db: AsyncSession, world: DemoWorld) -> None:
     today = clock.local_now().date()
     monday = today + timedelta(days=7 - today.weekday())
     week = {"from_date": monday, "to_date": monday + timedelta(days=6)}
-    catalogue = [
+    services = [
         (
             ServiceIn(
                 community_id=community.id, name="便民理发", category="生活服务",
@@ -62,14 +62,14 @@ async def seed(db: AsyncSession, world: DemoWorld) -> None:
         ),
     ]  # fmt: skip
     created = {}
-    for body, weekly in catalogue:
-        item = await service.create_service(db, staff, body)
-        await service.create_slots(db, staff, item.id, SlotsIn(schedule=ScheduleIn(**week, weekly=weekly)))
+    for body, weekly in services:
+        item = await catalogue.create_service(db, staff, body)
+        await catalogue.create_slots(db, staff, item.id, SlotsIn(schedule=ScheduleIn(**week, weekly=weekly)))
         created[item.name] = item
     # 张阿姨 booked a haircut herself; 王社工 booked day care for 刘大爷, who phoned in.
     resident, elder = world.residents[0], world.residents[1]
     for name, who, target in (("便民理发", resident, None), ("日间照料", world.staff, elder)):
-        slots = await service.list_slots(
+        slots = await catalogue.list_slots(
             db, staff, created[name].id, start=clock.now(), end=clock.now() + timedelta(days=14)
         )
         if not slots:
@@ -77,7 +77,7 @@ async def seed(db: AsyncSession, world: DemoWorld) -> None:
         acting = await load_principal(db, who)
         try:
             async with db.begin_nested():
-                await service.book(
+                await booking.book(
                     db, acting, BookingIn(slot_id=slots[0].id, on_behalf_of=target.id if target else None)
                 )
         except DomainError:

@@ -2,7 +2,27 @@
 
 from __future__ import annotations
 
-from app.core.errors import Conflict, DomainError, Forbidden, ValidationFailed, _
+from app.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed, _
+
+
+class BookingNotFound(NotFound):
+    code = "booking_not_found"
+    message = _("预约不存在或无权查看", "Booking not found")
+
+
+class BookingServiceNotFound(NotFound):
+    code = "booking_service_not_found"
+    message = _("预约服务不存在或无权查看", "Bookable service not found")
+
+
+class SlotNotFound(NotFound):
+    code = "slot_not_found"
+    message = _("预约时段不存在或无权查看", "Slot not found")
+
+
+class ResidentNotFound(NotFound):
+    code = "resident_not_found"
+    message = _("居民不存在或不在您的社区", "Resident not found in your communities")
 
 
 class SlotFull(Conflict):
@@ -64,11 +84,6 @@ class InvalidBookingCode(DomainError):
     status = 404
     code = "invalid_booking_code"
     message = _("预约码无效", "The booking code is invalid")
-
-
-class NotStaffOfCommunity(Forbidden):
-    code = "not_staff_of_community"
-    message = _("您不是该社区的工作人员", "You are not staff of that community")
 
 
 class InvalidSchedule(ValidationFailed):

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import segno
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.bookings.schemas import BookingCodeOut
-from app.bookings.service import get_booking, local_day_bounds
+from app.bookings.booking import get_booking
+from app.bookings.schemas import Attendee, BookingCodeOut, DaySchedule, ScheduleSlot, StatsOut, WeekStat
 from app.core import clock
 from app.core.errors import ValidationFailed, _
 from app.core.exports import Export
@@ -31,37 +30,6 @@ async def booking_code(db: AsyncSession, who: Principal, booking_id: uuid.UUID) 
 # ---------------------------------------------------------------- day schedule
 
 
-@dataclass
-class AttendeeView:
-    booking_id: uuid.UUID
-    user_id: uuid.UUID
-    name: str
-    phone: str | None
-    status: BookingStatus
-    waitlist_position: int | None
-    booked_by_staff: bool
-
-
-@dataclass
-class ScheduleSlotView:
-    slot_id: uuid.UUID
-    service_id: uuid.UUID
-    service_name: str
-    location: str
-    start_at: datetime
-    end_at: datetime
-    capacity: int
-    booked: int
-    status: SlotStatus
-    attendees: list[AttendeeView]
-
-
-@dataclass
-class DayScheduleView:
-    date: date
-    slots: list[ScheduleSlotView]
-
-
 async def day_schedule(
     db: AsyncSession,
     who: Principal,
@@ -69,10 +37,10 @@ async def day_schedule(
     day: date | None,
     service_id: uuid.UUID | None,
     location: str | None,
-) -> DayScheduleView:
+) -> DaySchedule:
     """Slots of the day in the caller's communities, by location then time, with who is coming."""
-    day = day or clock.local_now().date()
-    start, end = local_day_bounds(day)
+    day = day or clock.today()
+    start, end = clock.day_bounds(day)
     query = (
         select(BookingSlot, BookableService)
         .join(BookableService, BookableService.id == BookingSlot.service_id)
@@ -90,7 +58,7 @@ async def day_schedule(
         await db.execute(query.order_by(BookableService.location, BookingSlot.start_at, BookableService.name))
     ).all()
     slot_ids = [slot.id for slot, _service in rows]
-    attendees: dict[uuid.UUID, list[AttendeeView]] = {sid: [] for sid in slot_ids}
+    attendees: dict[uuid.UUID, list[Attendee]] = {sid: [] for sid in slot_ids}
     if slot_ids:
         people = (
             await db.execute(
@@ -102,30 +70,30 @@ async def day_schedule(
         ).all()
         for booking, name, phone in people:
             attendees[booking.slot_id].append(
-                AttendeeView(
-                    booking.id,
-                    booking.user_id,
-                    name,
-                    mask_phone(phone) if phone else None,
-                    booking.status,
-                    booking.waitlist_position,
-                    booking.booked_by != booking.user_id,
+                Attendee(
+                    booking_id=booking.id,
+                    user_id=booking.user_id,
+                    name=name,
+                    phone=mask_phone(phone) if phone else None,
+                    status=booking.status,
+                    waitlist_position=booking.waitlist_position,
+                    booked_by_staff=booking.booked_by != booking.user_id,
                 )
             )
-    return DayScheduleView(
-        day,
-        [
-            ScheduleSlotView(
-                slot.id,
-                slot.service_id,
-                service.name,
-                service.location,
-                slot.start_at,
-                slot.end_at,
-                slot.capacity,
-                slot.booked,
-                slot.status,
-                attendees[slot.id],
+    return DaySchedule(
+        date=day,
+        slots=[
+            ScheduleSlot(
+                slot_id=slot.id,
+                service_id=slot.service_id,
+                service_name=service.name,
+                location=service.location,
+                start_at=slot.start_at,
+                end_at=slot.end_at,
+                capacity=slot.capacity,
+                booked=slot.booked,
+                status=slot.status,
+                attendees=attendees[slot.id],
             )
             for slot, service in rows
         ],
@@ -135,28 +103,6 @@ async def day_schedule(
 # ---------------------------------------------------------------- statistics
 
 
-@dataclass
-class WeekStatView:
-    service_id: uuid.UUID
-    service_name: str
-    week_start: date
-    slots: int
-    capacity: int
-    booked: int
-    checked_in: int
-    no_shows: int
-    cancelled: int
-    utilisation: float
-    no_show_rate: float
-
-
-@dataclass
-class StatsView:
-    from_date: date
-    to_date: date
-    items: list[WeekStatView]
-
-
 async def stats(
     db: AsyncSession,
     who: Principal,
@@ -164,15 +110,14 @@ async def stats(
     from_date: date | None,
     to_date: date | None,
     service_id: uuid.UUID | None,
-) -> StatsView:
+) -> StatsOut:
     """Per service and ISO week (Asia/Shanghai): places offered, taken, attended and missed."""
-    today = clock.local_now().date()
+    today = clock.today()
     to_date = to_date or today
     from_date = from_date or to_date - timedelta(days=27)
     if to_date < from_date or (to_date - from_date).days > 366:
         raise ValidationFailed(_("时间范围无效（最长一年）", "Invalid range (at most a year)"))
-    start, _e = local_day_bounds(from_date)
-    _s, end = local_day_bounds(to_date)
+    start, end = clock.date_range_bounds(from_date, to_date)
     week = func.date_trunc("week", func.timezone("Asia/Shanghai", BookingSlot.start_at)).label("week")
     slot_filter = [
         BookingSlot.community_id.in_(who.staff_communities),
@@ -207,35 +152,35 @@ async def stats(
     counts: dict[tuple[uuid.UUID, datetime], dict[BookingStatus, int]] = {}
     for sid, wk, status, n in taken:
         counts.setdefault((sid, wk), {})[status] = n
-    items = []
+    items: list[WeekStat] = []
     for sid, name, wk, n_slots, capacity in offered:
         c = counts.get((sid, wk), {})
         checked_in = c.get(BookingStatus.checked_in, 0)
         no_shows = c.get(BookingStatus.no_show, 0)
         booked = checked_in + no_shows + c.get(BookingStatus.confirmed, 0)
         items.append(
-            WeekStatView(
-                sid,
-                name,
-                wk.date(),
-                n_slots,
-                int(capacity or 0),
-                booked,
-                checked_in,
-                no_shows,
-                c.get(BookingStatus.cancelled, 0),
-                round(booked / capacity, 4) if capacity else 0.0,
-                round(no_shows / (checked_in + no_shows), 4) if checked_in + no_shows else 0.0,
+            WeekStat(
+                service_id=sid,
+                service_name=name,
+                week_start=wk.date(),
+                slots=n_slots,
+                capacity=int(capacity or 0),
+                booked=booked,
+                checked_in=checked_in,
+                no_shows=no_shows,
+                cancelled=c.get(BookingStatus.cancelled, 0),
+                utilisation=round(booked / capacity, 4) if capacity else 0.0,
+                no_show_rate=round(no_shows / (checked_in + no_shows), 4) if checked_in + no_shows else 0.0,
             )
         )
     items.sort(key=lambda i: (i.week_start, i.service_name))
-    return StatsView(from_date, to_date, items)
+    return StatsOut(from_date=from_date, to_date=to_date, items=items)
 
 
 HEADERS = ["服务", "周（起）", "时段数", "名额", "已预约", "已签到", "爽约", "取消", "使用率", "爽约率"]
 
 
-def _rows(view: StatsView) -> list[list[object]]:
+def _rows(view: StatsOut) -> list[list[object]]:
     return [
         [
             i.service_name,

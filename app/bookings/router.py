@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
-from app.bookings import reports, service
+from app.bookings import booking, catalogue, reports, rules
 from app.bookings.schemas import (
     BookingCodeOut,
     BookingIn,
@@ -30,10 +30,10 @@ from app.bookings.schemas import (
 )
 from app.core import exports
 from app.core.database import DB
-from app.core.pagination import Page, Pagination, page_of
+from app.core.pagination import Page, Pagination
 from app.core.text import Text
 from app.identity.deps import CurrentUser, Staff
-from app.models.bookings import BookableService, Booking, BookingStatus
+from app.models.bookings import BookingStatus
 from app.platform.idempotency import IdempotencyDep
 
 router = APIRouter(tags=["bookings"])
@@ -50,30 +50,29 @@ async def list_services(
     community_id: uuid.UUID | None = None,
     category: Annotated[Text | None, Query(max_length=50)] = None,
     include_inactive: bool = False,
-) -> Page[Any]:
+) -> Page[ServiceOut]:
     """Bookable services of your community (or of `community_id`), by name."""
-    rows = await service.list_services(
+    return await catalogue.list_services(
         db, who, params, community_id=community_id, category=category, include_inactive=include_inactive
     )
-    return page_of(rows, params, lambda s: [s.name, str(s.id)])
 
 
 @router.post("/services", response_model=ServiceOut, status_code=201)
 async def create_service(body: ServiceIn, who: Staff, db: DB, idem: IdempotencyDep) -> JSONResponse:
     """Create a bookable service with its rules and price (staff)."""
-    return await idem.run(str(who.id), ServiceOut, lambda: service.create_service(db, who, body))
+    return await idem.run(str(who.id), ServiceOut, lambda: catalogue.create_service(db, who, body))
 
 
 @router.get("/services/{service_id}", response_model=ServiceOut)
-async def get_service(service_id: uuid.UUID, who: CurrentUser, db: DB) -> BookableService:
+async def get_service(service_id: uuid.UUID, who: CurrentUser, db: DB) -> ServiceOut:
     """One service with its rules."""
-    return await service.get_service(db, who, service_id)
+    return await catalogue.get_service(db, who, service_id)
 
 
 @router.patch("/services/{service_id}", response_model=ServiceOut)
-async def update_service(service_id: uuid.UUID, body: ServicePatch, who: Staff, db: DB) -> BookableService:
+async def update_service(service_id: uuid.UUID, body: ServicePatch, who: Staff, db: DB) -> ServiceOut:
     """Change a service's details, rules or price; `active: false` withdraws it (staff)."""
-    return await service.update_service(db, who, service_id, body)
+    return await catalogue.update_service(db, who, service_id, body)
 
 
 # ---------------------------------------------------------------- slots
@@ -86,9 +85,9 @@ async def list_slots(
     db: DB,
     start: Annotated[datetime | None, Query(alias="from")] = None,
     end: Annotated[datetime | None, Query(alias="to")] = None,
-) -> list[service.SlotView]:
+) -> list[SlotOut]:
     """Slots of a service between `from` and `to` (default: the bookable window) with `remaining` places."""
-    return await service.list_slots(db, who, service_id, start=start, end=end)
+    return await catalogue.list_slots(db, who, service_id, start=start, end=end)
 
 
 @router.post("/services/{service_id}/slots", response_model=SlotsCreated, status_code=201)
@@ -96,19 +95,21 @@ async def create_slots(
     service_id: uuid.UUID, body: SlotsIn, who: Staff, db: DB, idem: IdempotencyDep
 ) -> JSONResponse:
     """Create slots one by one or from a weekly schedule over a date range, skipping public holidays."""
-    return await idem.run(str(who.id), SlotsCreated, lambda: service.create_slots(db, who, service_id, body))
+    return await idem.run(
+        str(who.id), SlotsCreated, lambda: catalogue.create_slots(db, who, service_id, body)
+    )
 
 
 @router.post("/slots/{slot_id}/close", response_model=SlotOut)
-async def close_slot(slot_id: uuid.UUID, who: Staff, db: DB) -> service.SlotView:
+async def close_slot(slot_id: uuid.UUID, who: Staff, db: DB) -> SlotOut:
     """Stop taking bookings for a slot; existing bookings stand (staff)."""
-    return await service.close_slot(db, who, slot_id)
+    return await catalogue.close_slot(db, who, slot_id)
 
 
 @router.post("/slots/{slot_id}/cancel", response_model=SlotOut)
-async def cancel_slot(slot_id: uuid.UUID, body: SlotCancelIn, who: Staff, db: DB) -> service.SlotView:
+async def cancel_slot(slot_id: uuid.UUID, body: SlotCancelIn, who: Staff, db: DB) -> SlotOut:
     """Cancel a slot: every booking is cancelled, refunded and told (staff)."""
-    return await service.cancel_slot(db, who, slot_id, body.reason)
+    return await catalogue.cancel_slot(db, who, slot_id, body.reason)
 
 
 # ---------------------------------------------------------------- staff views (before /bookings/{id})
@@ -121,7 +122,7 @@ async def day_schedule(
     day: Annotated[date | None, Query(alias="date")] = None,
     service_id: uuid.UUID | None = None,
     location: Annotated[Text | None, Query(max_length=200)] = None,
-) -> reports.DayScheduleView:
+) -> DaySchedule:
     """A day's slots with their attendees, per service and location (staff; default today)."""
     return await reports.day_schedule(db, who, day=day, service_id=service_id, location=location)
 
@@ -133,7 +134,7 @@ async def stats(
     from_date: Annotated[date | None, Query(alias="from")] = None,
     to_date: Annotated[date | None, Query(alias="to")] = None,
     service_id: uuid.UUID | None = None,
-) -> reports.StatsView:
+) -> StatsOut:
     """Utilisation and no-show rates per service and week (staff)."""
     return await reports.stats(db, who, from_date=from_date, to_date=to_date, service_id=service_id)
 
@@ -159,15 +160,15 @@ async def export_stats(
 
 
 @router.get("/bookings/suspension", response_model=SuspensionOut)
-async def my_suspension(who: CurrentUser, db: DB) -> service.SuspensionView:
+async def my_suspension(who: CurrentUser, db: DB) -> SuspensionOut:
     """Whether your self-booking is suspended for no-shows, and when it lifts."""
-    return await service.suspension_of(db, who)
+    return await rules.suspension_of(db, who)
 
 
 @router.post("/bookings/check-in", response_model=BookingOut)
-async def check_in_by_code(body: CheckInIn, who: Staff, db: DB) -> Booking:
+async def check_in_by_code(body: CheckInIn, who: Staff, db: DB) -> BookingOut:
     """Check a resident in by the booking code they show (staff scan)."""
-    return await service.check_in(db, who, code=body.code)
+    return await booking.check_in(db, who, code=body.code)
 
 
 # ---------------------------------------------------------------- bookings
@@ -176,7 +177,7 @@ async def check_in_by_code(body: CheckInIn, who: Staff, db: DB) -> Booking:
 @router.post("/bookings", response_model=BookingOut, status_code=201)
 async def book(body: BookingIn, who: CurrentUser, db: DB, idem: IdempotencyDep) -> JSONResponse:
     """Book a slot (staff may book for a resident): confirmed, waitlisted or pending_approval; 409 slot_full."""
-    return await idem.run(str(who.id), BookingOut, lambda: service.book(db, who, body))
+    return await idem.run(str(who.id), BookingOut, lambda: booking.book(db, who, body))
 
 
 @router.get("/bookings", response_model=Page[BookingOut])
@@ -191,9 +192,9 @@ async def list_bookings(
     user_id: uuid.UUID | None = None,
     start: Annotated[datetime | None, Query(alias="from")] = None,
     end: Annotated[datetime | None, Query(alias="to")] = None,
-) -> Page[Any]:
+) -> Page[BookingOut]:
     """Your bookings; staff see their communities' bookings (filters) unless `mine=true`."""
-    rows = await service.list_bookings(
+    return await booking.list_bookings(
         db,
         who,
         params,
@@ -205,13 +206,12 @@ async def list_bookings(
         start=start,
         end=end,
     )
-    return page_of(rows, params, lambda b: [b.created_at.isoformat(), str(b.id)])
 
 
 @router.get("/bookings/{booking_id}", response_model=BookingOut)
-async def get_booking(booking_id: uuid.UUID, who: CurrentUser, db: DB) -> Booking:
+async def get_booking(booking_id: uuid.UUID, who: CurrentUser, db: DB) -> BookingOut:
     """One booking (yours, or your community's for staff)."""
-    return await service.get_booking(db, who, booking_id)
+    return await booking.get_booking(db, who, booking_id)
 
 
 @router.get("/bookings/{booking_id}/code", response_model=BookingCodeOut)
@@ -221,18 +221,18 @@ async def booking_code(booking_id: uuid.UUID, who: CurrentUser, db: DB) -> Booki
 
 
 @router.post("/bookings/{booking_id}/cancel", response_model=BookingOut)
-async def cancel(booking_id: uuid.UUID, who: CurrentUser, db: DB, body: CancelIn | None = None) -> Booking:
+async def cancel(booking_id: uuid.UUID, who: CurrentUser, db: DB, body: CancelIn | None = None) -> BookingOut:
     """Cancel a booking (owner before the cut-off, staff any time); the first waiter is promoted."""
-    return await service.cancel(db, who, booking_id, body or CancelIn())
+    return await booking.cancel(db, who, booking_id, body or CancelIn())
 
 
 @router.post("/bookings/{booking_id}/approve", response_model=BookingOut)
-async def approve(booking_id: uuid.UUID, who: Staff, db: DB) -> Booking:
+async def approve(booking_id: uuid.UUID, who: Staff, db: DB) -> BookingOut:
     """Approve a booking awaiting approval (staff)."""
-    return await service.approve(db, who, booking_id)
+    return await booking.approve(db, who, booking_id)
 
 
 @router.post("/bookings/{booking_id}/check-in", response_model=BookingOut)
-async def check_in(booking_id: uuid.UUID, who: Staff, db: DB) -> Booking:
+async def check_in(booking_id: uuid.UUID, who: Staff, db: DB) -> BookingOut:
     """Check a resident in by hand (staff)."""
-    return await service.check_in(db, who, booking_id=booking_id)
+    return await booking.check_in(db, who, booking_id=booking_id)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit, clock
@@ -26,11 +26,12 @@ from app.grid.schemas import (
     BoardLineOut,
     BoardOut,
 )
-from app.grid.service import _building_out, _building_row, _grid_of, current_address
+from app.grid.service import building_out, building_row, current_address, grid_of
+from app.identity import service as identity
 from app.identity.community import acting_community
 from app.identity.principal import Principal
 from app.models.grid import BoardEntry, BoardLevel, BoardRole, Building
-from app.models.identity import OrgUnit, Role, RoleGrant, User
+from app.models.identity import OrgUnit
 
 LEVEL_ORDER = {BoardLevel.building: 0, BoardLevel.grid: 1, BoardLevel.community: 2}
 ROLE_ORDER = {role: n for n, role in enumerate(BoardRole)}
@@ -76,22 +77,7 @@ async def _refuse_personal_phone(db: AsyncSession, community_id: uuid.UUID, phon
     """A number that is a resident's own phone (someone of the community who serves nowhere) is refused."""
     if phone is None:
         return
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    serves = exists().where(
-        RoleGrant.user_id == User.id, RoleGrant.role.in_([Role.staff, Role.handler, Role.admin])
-    )
-    found = (
-        await db.execute(
-            select(User.id)
-            .where(
-                func.regexp_replace(User.phone, "[^0-9]", "", "g") == digits,
-                User.community_id == community_id,
-                ~serves,
-            )
-            .limit(1)
-        )
-    ).first()
-    if found is not None:
+    if await identity.is_private_phone(db, community_id, phone):
         raise errors.PersonalPhone()
 
 
@@ -107,7 +93,7 @@ async def _target(
             raise errors.BuildingNotFound()
         return building.community_id, BoardLevel.building, None, building.id
     if body.grid_id is not None:
-        grid = await _grid_of(db, body.grid_id)
+        grid = await grid_of(db, body.grid_id)
         if grid is None or grid.community_id is None or not who.is_staff_of(grid.community_id):
             raise errors.GridNotFound()
         return grid.community_id, BoardLevel.grid, grid.id, None
@@ -254,7 +240,7 @@ async def compose(db: AsyncSession, building: Building, grid_name: str) -> Board
     """The board of a building, unscoped (the caller checked); used by the API and the posters."""
     community = await db.get(OrgUnit, building.community_id)
     return BoardOut(
-        building=_building_out(building, grid_name),
+        building=building_out(building, grid_name),
         community_name=community.name if community else "",
         entries=[_line(e) for e in await _entries_for(db, building)],
         qr_payload=qr_payload(building.id),
@@ -263,7 +249,7 @@ async def compose(db: AsyncSession, building: Building, grid_name: str) -> Board
 
 async def building_board(db: AsyncSession, who: Principal, building_id: uuid.UUID) -> BoardOut:
     """A building's board; residents see only their own building's (others are 404)."""
-    found = await _building_row(db, building_id)
+    found = await building_row(db, building_id)
     if found is None or not await _may_read_board(db, who, found[0]):
         raise errors.BuildingNotFound()
     return await compose(db, *found)
@@ -278,7 +264,7 @@ async def my_board(db: AsyncSession, who: Principal) -> BoardOut:
 
 async def grid_boards(db: AsyncSession, who: Principal, grid_id: uuid.UUID) -> list[BoardOut]:
     """Every building's board in a grid (staff), for the bulk poster download."""
-    grid = await _grid_of(db, grid_id)
+    grid = await grid_of(db, grid_id)
     if grid is None or grid.community_id is None or not who.is_staff_of(grid.community_id):
         raise errors.GridNotFound()
     buildings = list(

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from app.core.errors import Conflict, DomainError, NotFound, Unauthorized, ValidationFailed, _
+from app.core.errors import Conflict, NotFound, Unauthorized, ValidationFailed, _
 
 
 class BadCredentials(Unauthorized):
@@ -47,7 +47,16 @@ class BadOrgUnit(ValidationFailed):
     message = _("组织层级不正确", "The org unit does not fit there")
 
 
-class PhoneRequired(DomainError):
-    status = 409
-    code = "phone_required"
-    message = _("请先绑定手机号", "Bind a phone number first")
+class UserNotFound(NotFound):
+    code = "user_not_found"
+    message = _("用户不存在或无权查看", "No such user")
+
+
+class OrgUnitNotFound(NotFound):
+    code = "org_unit_not_found"
+    message = _("组织不存在或不在您的管辖范围", "No such org unit in your scope")
+
+
+class MerchantNotFound(NotFound):
+    code = "merchant_not_found"
+    message = _("商户不存在或无权查看", "No such merchant")

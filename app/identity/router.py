@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import JSONResponse
@@ -13,7 +13,7 @@ from app.core.pagination import Page, Pagination
 from app.core.ratelimit import Limiter
 from app.core.settings import Settings
 from app.core.text import Text
-from app.identity import service
+from app.identity import auth, grants, org, profile, service
 from app.identity.deps import Admin, CurrentUser, Staff
 from app.identity.schemas import (
     EligibilityIn,
@@ -31,7 +31,7 @@ from app.identity.schemas import (
     UserOut,
     WechatLoginIn,
 )
-from app.models.identity import OrgKind, OrgUnit
+from app.models.identity import OrgKind
 from app.platform.idempotency import IdempotencyDep
 from app.wechat.client import WechatClient
 
@@ -59,7 +59,7 @@ UnitId = Annotated[uuid.UUID, Path(description="Org unit id")]
 @router.post("/auth/wechat-login", response_model=TokenOut, tags=["auth"])
 async def wechat_login(body: WechatLoginIn, db: DB, settings: SettingsDep, wechat: WechatDep) -> TokenOut:
     """Sign in with a wx.login code; creates the resident on first login."""
-    return await service.wechat_login(db, settings, wechat, body.code)
+    return await auth.wechat_login(db, settings, wechat, body.code)
 
 
 @router.post("/auth/token", response_model=TokenOut, tags=["auth"])
@@ -77,26 +77,26 @@ async def password_login(
     # Fields spelled out (not OAuth2PasswordRequestForm) so a username is capped at 64 characters and
     # cleaned: a 1 MB username was one limiter entry each, and NUL reached PostgreSQL as a 500.
     address = request.client.host if request.client else None
-    return await service.password_login(db, settings, limiter, username, password, address)
+    return await auth.password_login(db, settings, limiter, username, password, address)
 
 
 @router.post("/auth/refresh", response_model=TokenOut, tags=["auth"])
 async def refresh(body: RefreshIn, db: DB, settings: SettingsDep) -> TokenOut:
     """Exchange a refresh token for a new pair; the old one stops working."""
-    return await service.refresh(db, settings, body.refresh_token)
+    return await auth.refresh(db, settings, body.refresh_token)
 
 
 @router.post("/auth/logout", response_model=OkOut, tags=["auth"])
 async def logout(body: RefreshIn, db: DB) -> OkOut:
     """Revoke a refresh token (and every token rotated from it)."""
-    await service.logout(db, body.refresh_token)
+    await auth.logout(db, body.refresh_token)
     return OkOut()
 
 
 @router.post("/auth/phone", response_model=UserOut, tags=["auth"])
 async def bind_phone(body: PhoneIn, who: CurrentUser, db: DB, wechat: WechatDep) -> UserOut:
     """Bind the phone number from a getPhoneNumber code."""
-    return await service.bind_phone(db, wechat, who, body.code)
+    return await auth.bind_phone(db, wechat, who, body.code)
 
 
 @router.get("/me", response_model=UserOut, tags=["me"])
@@ -108,7 +108,7 @@ async def me(who: CurrentUser) -> UserOut:
 @router.patch("/me", response_model=UserOut, tags=["me"])
 async def patch_me(body: MePatch, who: CurrentUser, db: DB) -> UserOut:
     """Change your name or birth date, or join a community."""
-    return await service.update_me(db, who, body)
+    return await profile.update_me(db, who, body)
 
 
 @router.get("/org-units", response_model=Page[OrgUnitOut], tags=["org"])
@@ -118,27 +118,27 @@ async def list_org_units(
     page: Pagination,
     kind: Annotated[OrgKind | None, Query()] = None,
     parent_id: Annotated[uuid.UUID | None, Query()] = None,
-) -> Page[Any]:
+) -> Page[OrgUnitOut]:
     """The org tree (street → community → grid, departments), filterable by kind and parent."""
-    return await service.list_org_units(db, page, kind, parent_id)
+    return await org.list_org_units(db, page, kind, parent_id)
 
 
 @router.post("/org-units", response_model=OrgUnitOut, status_code=201, tags=["org"])
 async def create_org_unit(body: OrgUnitIn, who: Admin, db: DB, idem: IdempotencyDep) -> JSONResponse:
     """Add a community, grid or department under a unit you administer."""
-    return await idem.run(str(who.id), OrgUnitOut, lambda: service.create_org_unit(db, who, body))
+    return await idem.run(str(who.id), OrgUnitOut, lambda: org.create_org_unit(db, who, body))
 
 
 @router.get("/org-units/{unit_id}", response_model=OrgUnitOut, tags=["org"])
-async def get_org_unit(unit_id: UnitId, who: CurrentUser, db: DB) -> OrgUnit:
+async def get_org_unit(unit_id: UnitId, who: CurrentUser, db: DB) -> OrgUnitOut:
     """One org unit."""
-    return await service.get_org_unit(db, unit_id)
+    return await org.org_unit(db, unit_id)
 
 
 @router.patch("/org-units/{unit_id}", response_model=OrgUnitOut, tags=["org"])
-async def patch_org_unit(unit_id: UnitId, body: OrgUnitPatch, who: Admin, db: DB) -> OrgUnit:
+async def patch_org_unit(unit_id: UnitId, body: OrgUnitPatch, who: Admin, db: DB) -> OrgUnitOut:
     """Rename a unit or change a community's policy (points rate, donations)."""
-    return await service.update_org_unit(db, who, unit_id, body)
+    return await org.update_org_unit(db, who, unit_id, body)
 
 
 @router.post("/invitations", response_model=InvitationOut, status_code=201, tags=["org"])
@@ -147,7 +147,7 @@ async def create_invitation(
 ) -> JSONResponse:
     """A one-time code that grants a handler, staff, merchant or admin role."""
     return await idem.run(
-        str(who.id), InvitationOut, lambda: service.create_invitation(db, settings, who, body)
+        str(who.id), InvitationOut, lambda: grants.create_invitation(db, settings, who, body)
     )
 
 
@@ -156,16 +156,16 @@ async def accept_invitation(
     code: Annotated[Text, Path(min_length=4, max_length=32)], who: CurrentUser, db: DB, limiter: LimiterDep
 ) -> UserOut:
     """Accept an invitation: the role binds to your WeChat identity."""
-    return await service.accept_invitation(db, limiter, who, code)
+    return await grants.accept_invitation(db, limiter, who, code)
 
 
 @router.put("/users/{user_id}/eligibility", response_model=UserOut, tags=["org"])
 async def verify_eligibility(user_id: uuid.UUID, body: EligibilityIn, who: Staff, db: DB) -> UserOut:
     """Record a birth date or subsidy flag checked at the desk (staff; audited; not your own)."""
-    return await service.verify_eligibility(db, who, user_id, body)
+    return await profile.verify_eligibility(db, who, user_id, body)
 
 
 @router.post("/users", response_model=UserOut, status_code=201, tags=["org"])
 async def create_user(body: UserIn, who: Admin, db: DB, idem: IdempotencyDep) -> JSONResponse:
     """A username/password desk account for staff (admin only)."""
-    return await idem.run(str(who.id), UserOut, lambda: service.create_desk_user(db, who, body))
+    return await idem.run(str(who.id), UserOut, lambda: grants.create_desk_user(db, who, body))

@@ -12,6 +12,8 @@ class MerchantRules(BaseSettings):
 
     # How long a redemption code shown on the resident's phone stays valid.
     code_seconds: int = 90
+    # An expired code is kept this long (and answers "expired"), then purged (and answers "invalid").
+    code_kept_minutes: int = 60
     # Merchant staff may refund their own redemptions within this window; community staff at any time.
     refund_window_hours: int = 24
     # Wrong codes (matching no code at all) allowed per window before the till is locked out.

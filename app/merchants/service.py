@@ -320,7 +320,17 @@ async def issue_code(db: AsyncSession, who: Principal) -> RedemptionCodeOut:
     return RedemptionCodeOut(code=code, expires_at=expires_at, qr=qr)
 
 
-async def purge_codes(db: AsyncSession, now: datetime, keep: timedelta = timedelta(hours=1)) -> int:
-    """Delete codes expired for longer than `keep` (an old code then reads as invalid, not expired)."""
+async def purge_codes(db: AsyncSession, now: datetime, keep: timedelta | None = None) -> int:
+    """Delete codes expired for longer than `keep` (default LINLI_MERCHANTS_CODE_KEPT_MINUTES); an old code
+    then reads as invalid, not expired."""
+    if keep is None:
+        keep = timedelta(minutes=rules().code_kept_minutes)
     result = await db.execute(delete(RedemptionCode).where(RedemptionCode.expires_at < now - keep))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def require_in_community(db: AsyncSession, merchant_id: uuid.UUID, community_id: uuid.UUID) -> None:
+    """For another domain naming a merchant (a bookable service's provider): it must be of that community."""
+    merchant = await db.get(Merchant, merchant_id)
+    if merchant is None or merchant.community_id != community_id:
+        raise errors.MerchantNotFound()

@@ -1,8 +1,8 @@
 """Office hours (驻点服务): visiting officials and professionals on a recurring schedule.
 
 Bookable places reuse the bookings domain through its service functions: office hours with a
-capacity get a bookable service (`bookings.service.create_service`) and one slot per session
-(`bookings.service.create_slots`), so residents book, cancel, join the waitlist and are checked in
+capacity get a bookable service (`bookings.catalogue.create_service`) and one slot per session
+(`bookings.catalogue.create_slots`), so residents book, cancel, join the waitlist and are checked in
 with `POST /bookings` and friends, under the bookings rules (quotas, no-shows, reminders).
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.bookings import service as bookings
+from app.bookings import catalogue as bookings
 from app.bookings.schemas import ServiceIn, SlotIn, SlotsIn
 from app.core import clock
 from app.identity.principal import Principal, load_principal
@@ -24,12 +24,10 @@ from app.models.identity import User
 from app.models.service_items import OfficeHours, OfficeSession, Recurrence
 from app.platform import audit
 from app.service_items import catalogue, deadlines
+from app.service_items.config import rules
 from app.service_items.errors import InvalidResident, InvalidSchedule, NotStaff, OfficeHoursNotFound
-from app.service_items.recurrence import MAX_RANGE_DAYS, Occurrence, Schedule, label, occurrences
+from app.service_items.recurrence import Occurrence, Schedule, label, occurrences
 from app.service_items.schemas import OfficeHoursIn, OfficeHoursOut, SessionOut
-
-GENERATE_DAYS = 56  # sessions (and their booking slots) made ahead when office hours are created
-UPCOMING_DAYS = 28
 
 
 def schedule_of(oh: OfficeHours) -> Schedule:
@@ -54,7 +52,7 @@ def sessions_between(oh: OfficeHours, start: date, end: date) -> list[Occurrence
     try:
         return occurrences(schedule_of(oh), start, end)
     except ValueError as exc:
-        raise InvalidSchedule(f"at most {MAX_RANGE_DAYS} days") from exc
+        raise InvalidSchedule(f"at most {rules().recurrence_max_days} days") from exc
 
 
 async def load(db: AsyncSession, who: Principal, oh_id: uuid.UUID, *, lock: bool = False) -> OfficeHours:
@@ -118,7 +116,7 @@ async def out(db: AsyncSession, who: Principal, oh: OfficeHours, *, upcoming: bo
         capacity=oh.capacity,
         booking_service_id=oh.booking_service_id,
         active=oh.active,
-        upcoming=await _upcoming(db, who, oh, today, today + timedelta(days=UPCOMING_DAYS))
+        upcoming=await _upcoming(db, who, oh, today, today + timedelta(days=rules().upcoming_days))
         if upcoming
         else [],
     )
@@ -155,7 +153,9 @@ async def create(db: AsyncSession, who: Principal, body: OfficeHoursIn) -> Offic
     db.add(oh)
     await db.flush()
     today = deadlines.today()
-    await ensure_sessions(db, who, oh, max(today, oh.starts_on), today + timedelta(days=GENERATE_DAYS))
+    await ensure_sessions(
+        db, who, oh, max(today, oh.starts_on), today + timedelta(days=rules().sessions_ahead_days)
+    )
     await audit.record(
         db,
         actor_id=who.id,
@@ -242,7 +242,7 @@ async def list_all(db: AsyncSession, who: Principal, community_id: uuid.UUID | N
 
 
 async def extend_sessions(db: AsyncSession, now: datetime) -> int:
-    """Keep sessions and booking slots made GENERATE_DAYS ahead (idempotent: existing days are kept).
+    """Keep sessions and booking slots made LINLI_SERVICE_ITEMS_SESSIONS_AHEAD_DAYS ahead (idempotent: existing days are kept).
 
     Slots are made through the bookings service in the name of whoever created the office hours, so the
     bookings rules about who may open slots still hold; office hours whose creator is no longer the
@@ -261,6 +261,6 @@ async def extend_sessions(db: AsyncSession, now: datetime) -> int:
         if not who.is_staff_of(oh.community_id):
             continue
         made += await ensure_sessions(
-            db, who, oh, max(today, oh.starts_on), today + timedelta(days=GENERATE_DAYS)
+            db, who, oh, max(today, oh.starts_on), today + timedelta(days=rules().sessions_ahead_days)
         )
     return made

@@ -19,10 +19,11 @@ from typing import Literal
 import chinese_calendar
 from dateutil.rrule import FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, rrule, weekday
 
+from app.service_items.config import rules
+
 _WEEKDAYS: tuple[weekday, ...] = (MO, TU, WE, TH, FR, SA, SU)
 _CN_DAYS = "一二三四五六日"
 _CN_WEEKS = {1: "一", 2: "二", 3: "三", 4: "四", 5: "五", -1: "最后一"}
-MAX_RANGE_DAYS = 366
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def _rule(schedule: Schedule, start: date, end: date) -> list[date]:
 
 def occurrences(schedule: Schedule, start: date, end: date) -> list[Occurrence]:
     """Session days in [start, end], holidays skipped, days off in lieu moved to their make-up day."""
-    if (end - start).days > MAX_RANGE_DAYS:
+    if (end - start).days > rules().recurrence_max_days:
         raise ValueError("range too long")
     margin = timedelta(days=40)  # a make-up day may fall weeks before or after the day it pays back
     pairs = _makeup_for_in_lieu()

@@ -19,6 +19,7 @@ from app.platform.idempotency import IdempotencyDep
 from app.service_items import backoffice, catalogue, requests, slip, spreadsheet, stats
 from app.service_items import office_hours as hours
 from app.service_items import queue as walk_in
+from app.service_items.config import rules
 from app.service_items.schemas import (
     ApproveIn,
     ConsentIn,
@@ -98,7 +99,7 @@ async def import_items(
     who: Staff, db: DB, file: Annotated[UploadFile, File()], community_id: uuid.UUID | None = None
 ) -> ImportOut:
     """Import an XLSX catalogue (at most 1 MB, 500 rows): validated row by row, all or nothing."""
-    content = await file.read(spreadsheet.MAX_BYTES + 1)
+    content = await file.read(rules().import_max_bytes + 1)
     return await spreadsheet.import_items(db, who, community_id, content)
 
 

@@ -3,7 +3,7 @@
 One row per item, Chinese headers; the materials cell holds one material per line as
 `名称|原件或复印件|份数|必需或可选`; the fee is in yuan ("12.34"); channels are "窗口、代办、线上".
 Import is validated row by row against the same schema as the API; any error and nothing is written
-(the answer lists every error with its row and column). Bounded: at most MAX_BYTES and MAX_ROWS.
+(the answer lists every error with its row and column). Bounded: at most LINLI_SERVICE_ITEMS_IMPORT_MAX_BYTES and _MAX_ROWS.
 """
 
 from __future__ import annotations
@@ -24,11 +24,10 @@ from app.identity.principal import Principal
 from app.models.identity import OrgKind, OrgUnit
 from app.models.service_items import CATEGORY_LABELS, Channel, ServiceItem, ServiceItemVersion
 from app.service_items import catalogue
+from app.service_items.config import rules
 from app.service_items.errors import ImportInvalid, ImportTooLarge
 from app.service_items.schemas import ImportOut, ItemIn, ItemPatch
 
-MAX_BYTES = 1_000_000
-MAX_ROWS = 500
 HEADERS = [
     "编码",
     "名称",
@@ -125,8 +124,8 @@ def _read(content: bytes) -> list[tuple[int, list[Any]]]:
                 continue
             if all(v is None or str(v).strip() == "" for v in values):
                 continue
-            if len(rows) >= MAX_ROWS:
-                raise ImportTooLarge(f"at most {MAX_ROWS} rows")
+            if len(rows) >= rules().import_max_rows:
+                raise ImportTooLarge(f"at most {rules().import_max_rows} rows")
             rows.append((number, [None if v is None else str(v).strip() for v in values]))
         return rows
     finally:
@@ -199,8 +198,8 @@ async def import_items(
     db: AsyncSession, who: Principal, community_id: uuid.UUID | None, content: bytes
 ) -> ImportOut:
     """Create new codes and edit existing ones (a new version when something changed); all or nothing."""
-    if len(content) > MAX_BYTES:
-        raise ImportTooLarge(f"at most {MAX_BYTES} bytes")
+    if len(content) > rules().import_max_bytes:
+        raise ImportTooLarge(f"at most {rules().import_max_bytes} bytes")
     community = catalogue.write_community(who, community_id)
     rows = await asyncio.to_thread(_read, content)
     departments = {

@@ -21,12 +21,12 @@ from app.identity.principal import Principal
 from app.models.identity import OrgUnit
 from app.models.service_items import Rating, RequestStatus, ServiceItem, ServiceItemVersion, ServiceRequest
 from app.service_items import deadlines
+from app.service_items.config import rules
 from app.service_items.errors import NotStaff
 from app.service_items.schemas import StatsOut, StatsRow
 
 DECIDED = (RequestStatus.approved, RequestStatus.rejected, RequestStatus.handed_over)
 GOOD = (Rating.satisfied, Rating.basically_satisfied)
-MAX_DAYS = 366
 
 
 @dataclass
@@ -63,7 +63,7 @@ async def compute(
         raise NotStaff()
     end = end or deadlines.today() + timedelta(days=1)
     start = start or end - timedelta(days=90)
-    start = max(start, end - timedelta(days=MAX_DAYS))
+    start = max(start, end - timedelta(days=rules().stats_max_days))
     since, until = clock.local_midnight(start), clock.local_midnight(end)
     key_col = ServiceRequest.item_id if group_by == "item" else ServiceRequest.department_id
     name_col = ServiceItemVersion.name if group_by == "item" else OrgUnit.name

@@ -8,7 +8,7 @@ from app.demo import DemoWorld
 from app.identity.principal import load_principal
 from app.models.identity import OrgUnit
 from app.models.tickets import TicketCategory, TicketChannel, TicketRating
-from app.tickets import service
+from app.tickets import deadlines, intake, workflow
 from app.tickets.schemas import DispatchIn, EvaluateIn, QuestionIn, ReasonIn, ResolveIn
 
 CATEGORIES = [
@@ -55,7 +55,7 @@ async def seed(db: AsyncSession, world: DemoWorld) -> None:
     property_id = world.departments["property"].id
 
     async def ticket(category: str, reporter_id: object, description: str, **extra: object):  # type: ignore[no-untyped-def]
-        return await service.file_ticket(
+        return await intake.file_ticket(
             db,
             category=cats[category],
             description=description,
@@ -82,27 +82,27 @@ async def seed(db: AsyncSession, world: DemoWorld) -> None:
         caller_phone="13900005678",
         location="桃源社区7栋501",
     )
-    await service.accept(db, staff, call.id)
-    await service.dispatch(db, staff, call.id, DispatchIn(department_id=property_id))
+    await workflow.accept(db, staff, call.id)
+    await workflow.dispatch(db, staff, call.id, DispatchIn(department_id=property_id))
     # Signed for by the handler and in progress.
     work = await ticket("环境卫生", zhang.id, "小区东门垃圾堆放三天无人清运", channel=TicketChannel.app)
-    await service.accept(db, staff, work.id)
-    await service.dispatch(db, staff, work.id, DispatchIn(assignee_id=world.handler.id))
-    await service.start(db, handler, work.id)
+    await workflow.accept(db, staff, work.id)
+    await workflow.dispatch(db, staff, work.id, DispatchIn(assignee_id=world.handler.id))
+    await workflow.start(db, handler, work.id)
     # Waiting for the resident to add details.
     vague = await ticket("咨询建议", zhang.id, "希望增加老年食堂的营业时间", channel=TicketChannel.walk_in)
-    await service.request_info(db, staff, vague.id, QuestionIn(question="请问希望延长到几点？"))
+    await deadlines.request_info(db, staff, vague.id, QuestionIn(question="请问希望延长到几点？"))
     # Answered and rated.
     done = await ticket("普通报修", zhang.id, "单元门禁刷卡失灵", channel=TicketChannel.app)
-    await service.accept(db, staff, done.id)
-    await service.dispatch(db, staff, done.id, DispatchIn(assignee_id=world.handler.id))
-    await service.start(db, handler, done.id)
-    await service.resolve(db, handler, done.id, ResolveIn(reply="已更换门禁读卡模块，测试正常"))
-    await service.evaluate(
+    await workflow.accept(db, staff, done.id)
+    await workflow.dispatch(db, staff, done.id, DispatchIn(assignee_id=world.handler.id))
+    await workflow.start(db, handler, done.id)
+    await workflow.resolve(db, handler, done.id, ResolveIn(reply="已更换门禁读卡模块，测试正常"))
+    await workflow.evaluate(
         db, resident, done.id, EvaluateIn(rating=TicketRating.satisfied, comment="师傅很负责")
     )
     # Not ours to handle.
     other = await ticket(
         "咨询建议", liu.id, "邻居家装修噪音太大", channel=TicketChannel.hotline, caller_name="刘大爷"
     )
-    await service.reject(db, staff, other.id, ReasonIn(reason="属于民事纠纷，已建议联系人民调解委员会"))
+    await workflow.reject(db, staff, other.id, ReasonIn(reason="属于民事纠纷，已建议联系人民调解委员会"))

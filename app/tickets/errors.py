@@ -73,16 +73,35 @@ class InvalidResident(ValidationFailed):
 
 
 class CannotMergeIntoItself(ValidationFailed):
+    code = "merge_into_itself"
+    message = _("不能将工单合并到自身", "A ticket cannot be merged into itself")
+
+
+class MergeTargetInvalid(ValidationFailed):
     code = "merge_target_invalid"
+    message = _("合并目标不是本社区的工单", "into_id is not a ticket of the same community")
+
+
+class MergeTargetClosed(Conflict):
+    code = "merge_target_closed"
     message = _(
-        "不能合并到自身、已关闭或其他社区的工单",
-        "Cannot merge into itself, a closed or another community's ticket",
+        "合并目标工单已办结、不予受理或已被合并", "The surviving ticket is already closed, rejected or merged"
     )
 
 
 class ExtensionAlreadyDecided(Conflict):
     code = "extension_decided"
     message = _("该延期申请已处理", "This extension request was already decided")
+
+
+class ExtensionPending(Conflict):
+    code = "extension_pending"
+    message = _("已有待审批的延期申请", "An extension request is already pending")
+
+
+class ExtensionUntilTooEarly(ValidationFailed):
+    code = "extension_until_too_early"
+    message = _("延期时间须晚于当前期限", "until must be later than the current deadline")
 
 
 class TooManyAttachments(Conflict):

@@ -31,7 +31,7 @@ from app.identity.principal import Principal
 from app.models.identity import OrgUnit
 from app.models.tickets import OPEN_STATUSES, Open311Client, Ticket, TicketCategory, TicketChannel
 from app.platform.audit import record
-from app.tickets import service
+from app.tickets import categories, intake
 from app.tickets.errors import CategoryNotFound, Open311KeyInvalid, TicketNotFound
 from app.tickets.stats import STATUS_LABELS
 
@@ -285,12 +285,12 @@ async def create_request(
     phone: str | None,
 ) -> list[CreatedOut]:
     client = await _client_for(db, api_key)
-    category = await service.get_category(db, service_code)
+    category = await categories.get_category(db, service_code)
     community = await db.get(OrgUnit, category.community_id)
     if community is None or client.org_unit_id not in (community.id, community.parent_id):
         raise CategoryNotFound()
     name = " ".join(p for p in (last_name, first_name) if p) or None
-    ticket = await service.file_ticket(
+    ticket = await intake.file_ticket(
         db,
         category=category,
         description=description,

@@ -6,17 +6,28 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from app.core import exports
 from app.core.database import DB
 from app.core.pagination import Page, Pagination
 from app.core.text import Text
-from app.identity.deps import Admin, CurrentUser, Handler, Staff
-from app.models.tickets import TicketCategory, TicketExtension, TicketStatus
+from app.identity.deps import CurrentUser, Handler, Staff
+from app.models.tickets import TicketStatus
 from app.platform.idempotency import IdempotencyDep
-from app.tickets import open311, photos, service, stats
+from app.tickets import (
+    attachments,
+    categories,
+    deadlines,
+    intake,
+    photos,
+    queries,
+    stats,
+    timeline,
+    workflow,
+)
+from app.tickets.open311_router import router as open311_router
 from app.tickets.schemas import (
     AnswerIn,
     AttachmentOut,
@@ -47,6 +58,18 @@ def _storage(request: Request) -> photos.Storage:
 
 
 StorageDep = Annotated[photos.Storage, Depends(_storage)]
+
+
+def _photo_links(request: Request) -> attachments.PhotoLinks:
+    """A photo's address, from the request (so the mount point is the app's, not a constant)."""
+
+    def link(ticket_id: uuid.UUID, attachment_id: uuid.UUID) -> str:
+        return request.url_for("download_photo", ticket_id=ticket_id, attachment_id=attachment_id).path
+
+    return link
+
+
+PhotoLinksDep = Annotated[attachments.PhotoLinks, Depends(_photo_links)]
 IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}, "description": "The image"}
 }
@@ -55,22 +78,22 @@ IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
 @router.get("/ticket-categories", response_model=list[CategoryOut], tags=TAGS)
 async def list_categories(
     who: CurrentUser, db: DB, community_id: Annotated[uuid.UUID | None, Query()] = None
-) -> list[TicketCategory]:
+) -> list[CategoryOut]:
     """Ticket categories of a community (default: yours) with their SLA."""
-    return await service.list_categories(db, who, community_id)
+    return await categories.list_categories(db, who, community_id)
 
 
 @router.post("/ticket-categories", response_model=CategoryOut, status_code=201, tags=TAGS)
-async def create_category(body: CategoryIn, who: Staff, db: DB) -> TicketCategory:
+async def create_category(body: CategoryIn, who: Staff, db: DB) -> CategoryOut:
     """Create a category with its default department and SLA policy."""
-    return await service.create_category(db, who, body)
+    return await categories.create_category(db, who, body)
 
 
 @router.post("/tickets", response_model=TicketOut, status_code=201, tags=TAGS)
 async def create_ticket(body: TicketIn, who: CurrentUser, db: DB, idem: IdempotencyDep) -> JSONResponse:
     """File a ticket: residents in the app; staff for a hotline call or a walk-in (受理登记)."""
     return await idem.run(
-        str(who.id), TicketOut, lambda: service.create_ticket(db, who, body), status_code=201
+        str(who.id), TicketOut, lambda: intake.create_ticket(db, who, body), status_code=201
     )
 
 
@@ -91,9 +114,9 @@ async def list_tickets(
         Text | None, Query(min_length=1, max_length=100, description="Title, description, number")
     ] = None,
     mine: Annotated[bool, Query(description="Only tickets I filed")] = False,
-) -> Page[Any]:
+) -> Page[TicketOut]:
     """Queue: staff see the community's, handlers theirs, residents their own; most urgent first."""
-    filters = service.TicketFilters(
+    filters = queries.TicketFilters(
         status=status,
         category_id=category_id,
         assignee=assignee,
@@ -105,104 +128,103 @@ async def list_tickets(
         q=q,
         mine=mine,
     )
-    items, cursor = await service.list_tickets(db, who, filters, page)
-    return Page[Any](items=items, next_cursor=cursor)
+    return await queries.list_tickets(db, who, filters, page)
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut, tags=TAGS)
 async def get_ticket(ticket_id: TicketId, who: CurrentUser, db: DB) -> TicketOut:
     """One ticket with its state, deadlines and number."""
-    return await service.get_ticket(db, who, ticket_id)
+    return await queries.get_ticket(db, who, ticket_id)
 
 
 @router.get("/tickets/{ticket_id}/events", response_model=list[EventOut], tags=TAGS)
 async def ticket_events(ticket_id: TicketId, who: CurrentUser, db: DB) -> list[EventOut]:
     """The timeline (internal events for staff and handlers only)."""
-    return await service.events(db, who, ticket_id)
+    return await timeline.events(db, who, ticket_id)
 
 
 @router.post("/tickets/{ticket_id}/accept", response_model=TicketOut, tags=TAGS)
 async def accept(ticket_id: TicketId, who: Staff, db: DB) -> TicketOut:
     """受理: take the ticket in."""
-    return await service.accept(db, who, ticket_id)
+    return await workflow.accept(db, who, ticket_id)
 
 
 @router.post("/tickets/{ticket_id}/reject", response_model=TicketOut, tags=TAGS)
 async def reject(ticket_id: TicketId, body: ReasonIn, who: Staff, db: DB) -> TicketOut:
     """不予受理, with a reason."""
-    return await service.reject(db, who, ticket_id, body)
+    return await workflow.reject(db, who, ticket_id, body)
 
 
 @router.post("/tickets/{ticket_id}/dispatch", response_model=TicketOut, tags=TAGS)
 async def dispatch(ticket_id: TicketId, body: DispatchIn, who: Staff, db: DB) -> TicketOut:
     """派单 to a department and/or a handler."""
-    return await service.dispatch(db, who, ticket_id, body)
+    return await workflow.dispatch(db, who, ticket_id, body)
 
 
 @router.post("/tickets/{ticket_id}/start", response_model=TicketOut, tags=TAGS)
 async def start(ticket_id: TicketId, who: Handler, db: DB) -> TicketOut:
     """签收: the handler takes it on."""
-    return await service.start(db, who, ticket_id)
+    return await workflow.start(db, who, ticket_id)
 
 
 @router.post("/tickets/{ticket_id}/return", response_model=TicketOut, tags=TAGS)
 async def return_ticket(ticket_id: TicketId, body: ReasonIn, who: Handler, db: DB) -> TicketOut:
     """退单: give it back to the dispatcher, with a reason."""
-    return await service.return_ticket(db, who, ticket_id, body)
+    return await workflow.return_ticket(db, who, ticket_id, body)
 
 
 @router.post("/tickets/{ticket_id}/resolve", response_model=TicketOut, tags=TAGS)
 async def resolve(ticket_id: TicketId, body: ResolveIn, who: Handler, db: DB) -> TicketOut:
     """答复: the handler's reply."""
-    return await service.resolve(db, who, ticket_id, body)
+    return await workflow.resolve(db, who, ticket_id, body)
 
 
 @router.post("/tickets/{ticket_id}/request-info", response_model=TicketOut, tags=TAGS)
 async def request_info(ticket_id: TicketId, body: QuestionIn, who: CurrentUser, db: DB) -> TicketOut:
     """待补充: ask the reporter for more; pauses the SLA clock (staff or handler)."""
-    return await service.request_info(db, who, ticket_id, body)
+    return await deadlines.request_info(db, who, ticket_id, body)
 
 
 @router.post("/tickets/{ticket_id}/provide-info", response_model=TicketOut, tags=TAGS)
 async def provide_info(ticket_id: TicketId, body: AnswerIn, who: CurrentUser, db: DB) -> TicketOut:
     """The reporter's answer; the clock resumes with the paused time added back."""
-    return await service.provide_info(db, who, ticket_id, body)
+    return await deadlines.provide_info(db, who, ticket_id, body)
 
 
 @router.post("/tickets/{ticket_id}/extend", response_model=ExtensionOut, status_code=201, tags=TAGS)
-async def extend(ticket_id: TicketId, body: ExtendIn, who: Handler, db: DB) -> TicketExtension:
+async def extend(ticket_id: TicketId, body: ExtendIn, who: Handler, db: DB) -> ExtensionOut:
     """延期: the handler asks for a later deadline."""
-    return await service.request_extension(db, who, ticket_id, body)
+    return await deadlines.request_extension(db, who, ticket_id, body)
 
 
 @router.post("/tickets/{ticket_id}/extensions/{extension_id}/approve", response_model=TicketOut, tags=TAGS)
 async def approve_extension(ticket_id: TicketId, extension_id: uuid.UUID, who: Staff, db: DB) -> TicketOut:
     """Approve an extension: the deadline moves to its date."""
-    return await service.decide_extension(db, who, ticket_id, extension_id, approve=True)
+    return await deadlines.decide_extension(db, who, ticket_id, extension_id, approve=True)
 
 
 @router.post("/tickets/{ticket_id}/extensions/{extension_id}/reject", response_model=TicketOut, tags=TAGS)
 async def reject_extension(ticket_id: TicketId, extension_id: uuid.UUID, who: Staff, db: DB) -> TicketOut:
     """Refuse an extension: the deadline stays."""
-    return await service.decide_extension(db, who, ticket_id, extension_id, approve=False)
+    return await deadlines.decide_extension(db, who, ticket_id, extension_id, approve=False)
 
 
 @router.post("/tickets/{ticket_id}/evaluate", response_model=TicketOut, tags=TAGS)
 async def evaluate(ticket_id: TicketId, body: EvaluateIn, who: CurrentUser, db: DB) -> TicketOut:
     """回访/评价: closes the ticket, or reopens it when unsatisfied."""
-    return await service.evaluate(db, who, ticket_id, body)
+    return await workflow.evaluate(db, who, ticket_id, body)
 
 
 @router.post("/tickets/{ticket_id}/merge", response_model=TicketOut, tags=TAGS)
 async def merge(ticket_id: TicketId, body: MergeIn, who: Staff, db: DB) -> TicketOut:
     """Close this duplicate as merged into another ticket."""
-    return await service.merge(db, who, ticket_id, body)
+    return await workflow.merge(db, who, ticket_id, body)
 
 
 @router.post("/tickets/{ticket_id}/comments", response_model=EventOut, status_code=201, tags=TAGS)
 async def comment(ticket_id: TicketId, body: CommentIn, who: CurrentUser, db: DB) -> EventOut:
     """Add a public comment or an internal note to the timeline."""
-    return await service.comment(db, who, ticket_id, body)
+    return await timeline.comment(db, who, ticket_id, body)
 
 
 @router.post("/tickets/{ticket_id}/attachments", response_model=AttachmentOut, status_code=201, tags=TAGS)
@@ -212,16 +234,19 @@ async def upload_photo(
     who: CurrentUser,
     db: DB,
     storage: StorageDep,
+    links: PhotoLinksDep,
 ) -> AttachmentOut:
     """Add a photo (up to 9 per ticket); it is re-encoded without EXIF and thumbnailed."""
     raw = await file.read(photos.MAX_BYTES + 1)
-    return await service.add_attachment(db, who, storage, ticket_id, raw)
+    return await attachments.add_attachment(db, who, storage, links, ticket_id, raw)
 
 
 @router.get("/tickets/{ticket_id}/attachments", response_model=list[AttachmentOut], tags=TAGS)
-async def list_photos(ticket_id: TicketId, who: CurrentUser, db: DB) -> list[AttachmentOut]:
+async def list_photos(
+    ticket_id: TicketId, who: CurrentUser, db: DB, links: PhotoLinksDep
+) -> list[AttachmentOut]:
     """The ticket's photos."""
-    return await service.list_attachments(db, who, ticket_id)
+    return await attachments.list_attachments(db, who, links, ticket_id)
 
 
 @router.get(
@@ -239,7 +264,9 @@ async def download_photo(
     thumbnail: bool = False,
 ) -> Response:
     """Download a photo (or its thumbnail), for those who may see the ticket."""
-    data, content_type = await service.read_attachment(db, who, storage, ticket_id, attachment_id, thumbnail)
+    data, content_type = await attachments.read_attachment(
+        db, who, storage, ticket_id, attachment_id, thumbnail
+    )
     return Response(data, media_type=content_type, headers={"Cache-Control": "private, max-age=3600"})
 
 
@@ -297,200 +324,4 @@ async def export_xlsx(rows: ExportRows) -> Response:
     return await exports.response(stats.export_of(rows), "xlsx")
 
 
-# ---------------------------------------------------------------- Open311 GeoReport v2
-
-
-@router.post("/open311-clients", response_model=open311.ClientOut, status_code=201, tags=OPEN311)
-async def issue_open311_client(body: open311.ClientIn, who: Admin, db: DB) -> open311.ClientOut:
-    """Issue an api_key to a machine client (a 12345 platform) for POST requests.json."""
-    return await open311.issue_client(db, who, body)
-
-
-async def _open311_limit(request: Request) -> None:
-    """Every Open311 call counts against its client address (60 a minute)."""
-    await open311.rate_limit(request.app.state.limiter, request.client.host if request.client else None)
-
-
-Open311Limited = Depends(_open311_limit)
-XML = "text/xml; charset=utf-8"
-
-
-class RequestsQuery:
-    """GeoReport v2 request filters, shared by .json and .xml."""
-
-    def __init__(
-        self,
-        service_code: Annotated[uuid.UUID | None, Query()] = None,
-        status: Annotated[Literal["open", "closed"] | None, Query()] = None,
-        start_date: DateParam = None,
-        end_date: DateParam = None,
-        service_request_id: Annotated[
-            Text | None, Query(max_length=4000, description="Comma-separated ids")
-        ] = None,
-        jurisdiction_id: Annotated[uuid.UUID | None, Query()] = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    ) -> None:
-        self.filters: dict[str, Any] = {
-            "service_code": service_code,
-            "status": status,
-            "start_date": start_date,
-            "end_date": end_date,
-            "request_ids": open311.parse_ids(service_request_id),
-            "jurisdiction_id": jurisdiction_id,
-            "limit": limit,
-        }
-
-
-RequestsFilters = Annotated[RequestsQuery, Depends()]
-
-
-@router.post(
-    "/tickets/{ticket_id}/publish",
-    response_model=open311.RequestOut,
-    tags=OPEN311,
-)
-async def publish(ticket_id: uuid.UUID, body: open311.PublishIn, who: Staff, db: DB) -> open311.RequestOut:
-    """Approve what the public (Open311) may read of a ticket: a summary and a rounded place (staff)."""
-    return await open311.publish(db, who, ticket_id, body)
-
-
-@router.delete("/tickets/{ticket_id}/publish", status_code=204, tags=OPEN311)
-async def unpublish(ticket_id: uuid.UUID, who: Staff, db: DB) -> Response:
-    """Withdraw a ticket from the public Open311 feed (staff)."""
-    await open311.unpublish(db, who, ticket_id)
-    return Response(status_code=204)
-
-
-@router.get(
-    "/open311/v2/services.json",
-    response_model=list[open311.ServiceOut],
-    tags=OPEN311,
-    dependencies=[Open311Limited],
-)
-async def open311_services(
-    db: DB, jurisdiction_id: Annotated[uuid.UUID | None, Query()] = None
-) -> list[open311.ServiceOut]:
-    """GeoReport v2 service list: our ticket categories."""
-    return await open311.services(db, jurisdiction_id)
-
-
-@router.get(
-    "/open311/v2/services.xml",
-    response_class=Response,
-    responses={200: {"content": {"text/xml": {}}}},
-    tags=OPEN311,
-    dependencies=[Open311Limited],
-)
-async def open311_services_xml(
-    db: DB, jurisdiction_id: Annotated[uuid.UUID | None, Query()] = None
-) -> Response:
-    """GeoReport v2 service list as XML."""
-    rows = await open311.services(db, jurisdiction_id)
-    return Response(open311.to_xml("services", "service", list(rows)), media_type=XML)
-
-
-@router.get(
-    "/open311/v2/services/{service_code}.json",
-    response_model=open311.ServiceDefinition,
-    tags=OPEN311,
-    dependencies=[Open311Limited],
-)
-async def open311_service_definition(service_code: uuid.UUID, db: DB) -> open311.ServiceDefinition:
-    """GeoReport v2 service definition (no extra attributes are asked for)."""
-    return await open311.service_definition(db, service_code)
-
-
-@router.get(
-    "/open311/v2/services/{service_code}.xml",
-    response_class=Response,
-    responses={200: {"content": {"text/xml": {}}}},
-    tags=OPEN311,
-    dependencies=[Open311Limited],
-)
-async def open311_service_definition_xml(service_code: uuid.UUID, db: DB) -> Response:
-    """GeoReport v2 service definition as XML."""
-    definition = await open311.service_definition(db, service_code)
-    top = open311.to_xml("service_definition", "service", [definition])
-    return Response(top, media_type=XML)
-
-
-@router.get(
-    "/open311/v2/requests.json",
-    response_model=list[open311.RequestOut],
-    tags=OPEN311,
-    dependencies=[Open311Limited],
-)
-async def open311_requests(db: DB, query: RequestsFilters) -> list[open311.RequestOut]:
-    """GeoReport v2 requests: only what staff made public, newest first."""
-    return await open311.requests(db, **query.filters)
-
-
-@router.get(
-    "/open311/v2/requests.xml",
-    response_class=Response,
-    responses={200: {"content": {"text/xml": {}}}},
-    tags=OPEN311,
-    dependencies=[Open311Limited],
-)
-async def open311_requests_xml(db: DB, query: RequestsFilters) -> Response:
-    """GeoReport v2 requests as XML."""
-    rows = await open311.requests(db, **query.filters)
-    return Response(open311.to_xml("service_requests", "request", list(rows)), media_type=XML)
-
-
-@router.post(
-    "/open311/v2/requests.json",
-    response_model=list[open311.CreatedOut],
-    status_code=201,
-    tags=OPEN311,
-    dependencies=[Open311Limited],
-)
-async def open311_create(
-    db: DB,
-    api_key: Annotated[Text, Form(min_length=1, max_length=200)],
-    service_code: Annotated[uuid.UUID, Form()],
-    description: Annotated[Text, Form(min_length=1, max_length=5000)],
-    lat: Annotated[float | None, Form(ge=-90, le=90)] = None,
-    long: Annotated[float | None, Form(ge=-180, le=180)] = None,
-    address_string: Annotated[Text | None, Form(max_length=200)] = None,
-    first_name: Annotated[Text | None, Form(max_length=50)] = None,
-    last_name: Annotated[Text | None, Form(max_length=50)] = None,
-    phone: Annotated[Text | None, Form(max_length=20)] = None,
-) -> list[open311.CreatedOut]:
-    """GeoReport v2: file a request (form-encoded, with the client's api_key)."""
-    return await open311.create_request(
-        db,
-        api_key=api_key,
-        service_code=service_code,
-        description=description,
-        lat=lat,
-        lng=long,
-        address_string=address_string,
-        first_name=first_name,
-        last_name=last_name,
-        phone=phone,
-    )
-
-
-@router.get(
-    "/open311/v2/requests/{request_id}.json",
-    response_model=list[open311.RequestOut],
-    tags=OPEN311,
-    dependencies=[Open311Limited],
-)
-async def open311_request(request_id: uuid.UUID, db: DB) -> list[open311.RequestOut]:
-    """GeoReport v2: one request, as an array of one (as the spec has it)."""
-    return await open311.one_request(db, request_id)
-
-
-@router.get(
-    "/open311/v2/requests/{request_id}.xml",
-    response_class=Response,
-    responses={200: {"content": {"text/xml": {}}}},
-    tags=OPEN311,
-    dependencies=[Open311Limited],
-)
-async def open311_request_xml(request_id: uuid.UUID, db: DB) -> Response:
-    """GeoReport v2: one request as XML."""
-    rows = await open311.one_request(db, request_id)
-    return Response(open311.to_xml("service_requests", "request", list(rows)), media_type=XML)
+router.include_router(open311_router)

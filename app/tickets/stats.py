@@ -153,7 +153,7 @@ async def ticket_stats(
         key_col, label_col = Ticket.grid_id, func.coalesce(unit.name, "未关联楼栋")
         query = select(key_col, label_col, *metrics).outerjoin(unit, unit.id == Ticket.grid_id)
     elif group_by == "period":
-        bucket = func.date_trunc(period, func.timezone("Asia/Shanghai", Ticket.created_at))
+        bucket = func.date_trunc(period, func.timezone(clock.SHANGHAI.key, Ticket.created_at))
         key_col = label_col = func.to_char(bucket, "YYYY-MM-DD")
         query = select(key_col, label_col, *metrics)
     else:
@@ -219,7 +219,7 @@ def _grouped_status_query(group_by: GroupBy, period: Period, conds: list[Any]) -
         key = Ticket.grid_id
     else:
         key = func.to_char(
-            func.date_trunc(period, func.timezone("Asia/Shanghai", Ticket.created_at)), "YYYY-MM-DD"
+            func.date_trunc(period, func.timezone(clock.SHANGHAI.key, Ticket.created_at)), "YYYY-MM-DD"
         )
     return select(key, Ticket.status, func.count()).where(*conds).group_by(key, Ticket.status)
 

@@ -6,6 +6,7 @@ from app.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, Va
 
 
 class ActivityNotFound(NotFound):
+    code = "activity_not_found"
     message = _("活动不存在或无权查看", "Activity not found")
 
 
@@ -84,6 +85,7 @@ class ActivityInvalidTransition(InvalidTransition):
 
 
 class HelpNotFound(NotFound):
+    code = "help_not_found"
     message = _("互助需求不存在或无权查看", "Help request not found")
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -32,6 +31,7 @@ from app.models.identity import OrgUnit, User
 from app.models.ledger import Asset, TransferKind
 from app.models.volunteering import HelpRequest, HelpStatus, SubsidyUsage
 from app.notifications.service import notify
+from app.volunteering.config import rules
 from app.volunteering.errors import (
     CannotTakeOwn,
     HelpInvalidTransition,
@@ -41,22 +41,18 @@ from app.volunteering.errors import (
     NotRequester,
     SubsidyBudgetExhausted,
 )
-from app.volunteering.schemas import HelpIn
-
-ELDER_AGE = 60
+from app.volunteering.schemas import HelpIn, HelpOut
 
 
-def _out(req: HelpRequest, who: Principal | None = None) -> dict[str, Any]:
-    out = {
-        **{c.key: getattr(req, c.key) for c in HelpRequest.__table__.columns},
-        "disputed": req.disputed_at is not None,
-    }
+def _out(req: HelpRequest, who: Principal | None = None) -> HelpOut:
+    columns = {name: getattr(req, name) for name in HelpOut.model_fields if name != "disputed"}
+    out = HelpOut(**columns, disputed=req.disputed_at is not None)
     if who is not None and not (
         who.id in (req.requester_id, req.helper_id) or who.is_staff_of(req.community_id)
     ):
         # Neighbours browsing open requests: a phone or ID number typed into the text is masked.
-        out["title"] = mask_contacts(req.title)
-        out["description"] = mask_contacts(req.description)
+        out.title = mask_contacts(req.title)
+        out.description = mask_contacts(req.description)
     return out
 
 
@@ -64,7 +60,7 @@ def subsidy_eligible(user: User) -> bool:
     if user.subsidy_eligible:
         return True
     age = verified_age(user, clock.local_now().date())
-    return age is not None and age >= ELDER_AGE
+    return age is not None and age >= rules().subsidy_elder_age
 
 
 async def _spend_subsidy(
@@ -115,7 +111,7 @@ async def _load(db: AsyncSession, who: Principal, help_id: uuid.UUID, *, lock: b
     return req
 
 
-async def post_request(db: AsyncSession, who: Principal, body: HelpIn) -> dict[str, Any]:
+async def post_request(db: AsyncSession, who: Principal, body: HelpIn) -> HelpOut:
     if who.community_id is None:
         raise NoCommunity()
     req = HelpRequest(
@@ -133,7 +129,7 @@ async def post_request(db: AsyncSession, who: Principal, body: HelpIn) -> dict[s
     return _out(req)
 
 
-async def get_request(db: AsyncSession, who: Principal, help_id: uuid.UUID) -> dict[str, Any]:
+async def get_request(db: AsyncSession, who: Principal, help_id: uuid.UUID) -> HelpOut:
     return _out(await _load(db, who, help_id), who)
 
 
@@ -145,7 +141,7 @@ async def list_requests(
     status: HelpStatus | None = None,
     mine: bool = False,
     disputed: bool = False,
-) -> Page[Any]:
+) -> Page[HelpOut]:
     own: ColumnElement[bool] = or_(HelpRequest.requester_id == who.id, HelpRequest.helper_id == who.id)
     if mine:
         scope = own
@@ -172,10 +168,10 @@ async def list_requests(
         )
     ).scalars()
     page = page_of(list(rows), params, lambda r: [r.created_at.isoformat(), str(r.id)])
-    return Page[Any](items=[_out(r, who) for r in page.items], next_cursor=page.next_cursor)
+    return Page[HelpOut](items=[_out(r, who) for r in page.items], next_cursor=page.next_cursor)
 
 
-async def take(db: AsyncSession, who: Principal, help_id: uuid.UUID) -> dict[str, Any]:
+async def take(db: AsyncSession, who: Principal, help_id: uuid.UUID) -> HelpOut:
     req = await _load(db, who, help_id, lock=True)
     if req.community_id != who.community_id:
         raise HelpNotFound()
@@ -199,7 +195,7 @@ async def take(db: AsyncSession, who: Principal, help_id: uuid.UUID) -> dict[str
     return _out(req)
 
 
-async def complete(db: AsyncSession, who: Principal, help_id: uuid.UUID) -> dict[str, Any]:
+async def complete(db: AsyncSession, who: Principal, help_id: uuid.UUID) -> HelpOut:
     """The requester confirms; minutes move requester → helper (or subsidy → helper), once."""
     req = await _load(db, who, help_id, lock=True)
     if req.requester_id != who.id:
@@ -244,7 +240,7 @@ async def complete(db: AsyncSession, who: Principal, help_id: uuid.UUID) -> dict
     return _out(req)
 
 
-async def cancel(db: AsyncSession, who: Principal, help_id: uuid.UUID) -> dict[str, Any]:
+async def cancel(db: AsyncSession, who: Principal, help_id: uuid.UUID) -> HelpOut:
     req = await _load(db, who, help_id, lock=True)
     if req.requester_id != who.id:
         raise NotRequester()
@@ -256,7 +252,7 @@ async def cancel(db: AsyncSession, who: Principal, help_id: uuid.UUID) -> dict[s
     return _out(req)
 
 
-async def dispute(db: AsyncSession, who: Principal, help_id: uuid.UUID, reason: str) -> dict[str, Any]:
+async def dispute(db: AsyncSession, who: Principal, help_id: uuid.UUID, reason: str) -> HelpOut:
     """Either party flags the request; the community's staff are told."""
     req = await _load(db, who, help_id, lock=True)
     if who.id not in (req.requester_id, req.helper_id):

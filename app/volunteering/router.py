@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
@@ -13,9 +13,10 @@ from app.core.pagination import Page, Pagination
 from app.core.ratelimit import Limiter
 from app.core.security import derive_key
 from app.identity.deps import CurrentUser, Staff
-from app.models.volunteering import ActivityStatus, HelpStatus, Signup
+from app.models.volunteering import ActivityStatus, HelpStatus
 from app.platform.idempotency import IdempotencyDep
-from app.volunteering import mutual_aid
+from app.volunteering import attendance as checkins
+from app.volunteering import mutual_aid, settlement
 from app.volunteering import service as activities
 from app.volunteering.schemas import (
     ActivityIn,
@@ -55,7 +56,7 @@ async def list_activities(
     page: Pagination,
     status: Annotated[ActivityStatus | None, Query()] = None,
     upcoming: Annotated[bool, Query(description="Only activities that have not ended")] = False,
-) -> Page[Any]:
+) -> Page[ActivityOut]:
     """Volunteer activities: staff see their communities'; residents the published ones (志愿清单)."""
     return await activities.list_activities(db, who, page, status=status, upcoming=upcoming)
 
@@ -67,37 +68,37 @@ async def create_activity(body: ActivityIn, who: Staff, db: DB, idem: Idempotenc
 
 
 @router.get("/activities/{activity_id}", response_model=ActivityOut, tags=["activities"])
-async def get_activity(activity_id: ActivityId, who: CurrentUser, db: DB) -> dict[str, Any]:
+async def get_activity(activity_id: ActivityId, who: CurrentUser, db: DB) -> ActivityOut:
     """One activity, with places left and my sign-up."""
     return await activities.get_activity(db, who, activity_id)
 
 
 @router.patch("/activities/{activity_id}", response_model=ActivityOut, tags=["activities"])
-async def update_activity(activity_id: ActivityId, body: ActivityPatch, who: Staff, db: DB) -> dict[str, Any]:
+async def update_activity(activity_id: ActivityId, body: ActivityPatch, who: Staff, db: DB) -> ActivityOut:
     """Edit a draft or published activity (staff)."""
     return await activities.update_activity(db, who, activity_id, body)
 
 
 @router.post("/activities/{activity_id}/publish", response_model=ActivityOut, tags=["activities"])
-async def publish(activity_id: ActivityId, who: Staff, db: DB) -> dict[str, Any]:
+async def publish(activity_id: ActivityId, who: Staff, db: DB) -> ActivityOut:
     """Publish a draft so residents can sign up (发布)."""
     return await activities.publish(db, who, activity_id)
 
 
 @router.post("/activities/{activity_id}/cancel", response_model=ActivityOut, tags=["activities"])
-async def cancel(activity_id: ActivityId, who: Staff, db: DB, body: CancelIn | None = None) -> dict[str, Any]:
+async def cancel(activity_id: ActivityId, who: Staff, db: DB, body: CancelIn | None = None) -> ActivityOut:
     """Cancel an activity; signed-up volunteers are notified."""
     return await activities.cancel(db, who, activity_id, body.reason if body else "")
 
 
 @router.post("/activities/{activity_id}/finish", response_model=ActivityOut, tags=["activities"])
-async def finish(activity_id: ActivityId, who: Staff, db: DB) -> dict[str, Any]:
+async def finish(activity_id: ActivityId, who: Staff, db: DB) -> ActivityOut:
     """Mark an activity as held (after it started); it can then be settled."""
     return await activities.finish(db, who, activity_id)
 
 
 @router.get("/activities/{activity_id}/signups", response_model=list[VolunteerOut], tags=["activities"])
-async def volunteers(activity_id: ActivityId, who: Staff, db: DB) -> list[dict[str, Any]]:
+async def volunteers(activity_id: ActivityId, who: Staff, db: DB) -> list[VolunteerOut]:
     """Volunteers signed up, with attendance (staff)."""
     return await activities.volunteers(db, who, activity_id)
 
@@ -111,44 +112,44 @@ async def sign_up(activity_id: ActivityId, who: CurrentUser, db: DB, idem: Idemp
 
 
 @router.delete("/activities/{activity_id}/signups/me", response_model=SignupOut, tags=["activities"])
-async def withdraw(activity_id: ActivityId, who: CurrentUser, db: DB) -> Signup:
+async def withdraw(activity_id: ActivityId, who: CurrentUser, db: DB) -> SignupOut:
     """Withdraw my sign-up before the activity starts (取消报名)."""
     return await activities.withdraw(db, who, activity_id)
 
 
 @router.get("/activities/{activity_id}/checkin-code", response_model=CheckinCodeOut, tags=["activities"])
-async def checkin_code(activity_id: ActivityId, who: Staff, db: DB, request: Request) -> dict[str, Any]:
+async def checkin_code(activity_id: ActivityId, who: Staff, db: DB, request: Request) -> CheckinCodeOut:
     """The organiser's rotating check-in code (new every 60 s; show it as a QR)."""
-    return await activities.checkin_code(db, who, activity_id, _secret(request))
+    return await checkins.checkin_code(db, who, activity_id, _secret(request))
 
 
 @router.post("/activities/{activity_id}/check-in", response_model=SignupOut, tags=["activities"])
 async def check_in(
     activity_id: ActivityId, body: CodeIn, who: CurrentUser, db: DB, request: Request
-) -> Signup:
+) -> SignupOut:
     """Check in by scanning the organiser's code (签到)."""
-    return await activities.check_in(db, who, _limiter(request), activity_id, body.code, _secret(request))
+    return await checkins.check_in(db, who, _limiter(request), activity_id, body.code, _secret(request))
 
 
 @router.post("/activities/{activity_id}/check-out", response_model=SignupOut, tags=["activities"])
 async def check_out(
     activity_id: ActivityId, body: CodeIn, who: CurrentUser, db: DB, request: Request
-) -> Signup:
+) -> SignupOut:
     """Check out by scanning the organiser's code (签退)."""
-    return await activities.check_out(db, who, _limiter(request), activity_id, body.code, _secret(request))
+    return await checkins.check_out(db, who, _limiter(request), activity_id, body.code, _secret(request))
 
 
 @router.post("/activities/{activity_id}/attendance", response_model=SignupOut, tags=["activities"])
-async def attendance(activity_id: ActivityId, body: AttendanceIn, who: Staff, db: DB) -> Signup:
+async def attendance(activity_id: ActivityId, body: AttendanceIn, who: Staff, db: DB) -> SignupOut:
     """Record a volunteer's attendance by hand (staff; audited)."""
-    return await activities.record_attendance(db, who, activity_id, body)
+    return await checkins.record_attendance(db, who, activity_id, body)
 
 
 @router.post("/activities/{activity_id}/settle", response_model=SettlementOut, tags=["activities"])
 async def settle(activity_id: ActivityId, who: Staff, db: DB, idem: IdempotencyDep) -> JSONResponse:
     """Credit every attendee's minutes and points, once (结算)."""
     return await idem.run(
-        str(who.id), SettlementOut, lambda: activities.settle(db, who, activity_id), status_code=200
+        str(who.id), SettlementOut, lambda: settlement.settle(db, who, activity_id), status_code=200
     )
 
 
@@ -163,7 +164,7 @@ async def list_help(
     status: Annotated[HelpStatus | None, Query()] = None,
     mine: Annotated[bool, Query(description="Only requests I posted or took")] = False,
     disputed: Annotated[bool, Query(description="Only disputed requests")] = False,
-) -> Page[Any]:
+) -> Page[HelpOut]:
     """Mutual-aid requests of my community (互助); staff see all of theirs."""
     return await mutual_aid.list_requests(db, who, page, status=status, mine=mine, disputed=disputed)
 
@@ -175,13 +176,13 @@ async def post_help(body: HelpIn, who: CurrentUser, db: DB, idem: IdempotencyDep
 
 
 @router.get("/mutual-aid/{help_id}", response_model=HelpOut, tags=["mutual aid"])
-async def get_help(help_id: HelpId, who: CurrentUser, db: DB) -> dict[str, Any]:
+async def get_help(help_id: HelpId, who: CurrentUser, db: DB) -> HelpOut:
     """One mutual-aid request."""
     return await mutual_aid.get_request(db, who, help_id)
 
 
 @router.post("/mutual-aid/{help_id}/take", response_model=HelpOut, tags=["mutual aid"])
-async def take(help_id: HelpId, who: CurrentUser, db: DB) -> dict[str, Any]:
+async def take(help_id: HelpId, who: CurrentUser, db: DB) -> HelpOut:
     """Offer to help: the request is mine to do (接单)."""
     return await mutual_aid.take(db, who, help_id)
 
@@ -195,12 +196,12 @@ async def complete(help_id: HelpId, who: CurrentUser, db: DB, idem: IdempotencyD
 
 
 @router.post("/mutual-aid/{help_id}/cancel", response_model=HelpOut, tags=["mutual aid"])
-async def cancel_help(help_id: HelpId, who: CurrentUser, db: DB) -> dict[str, Any]:
+async def cancel_help(help_id: HelpId, who: CurrentUser, db: DB) -> HelpOut:
     """Withdraw a request nobody has taken yet."""
     return await mutual_aid.cancel(db, who, help_id)
 
 
 @router.post("/mutual-aid/{help_id}/dispute", response_model=HelpOut, tags=["mutual aid"])
-async def dispute(help_id: HelpId, body: DisputeIn, who: CurrentUser, db: DB) -> dict[str, Any]:
+async def dispute(help_id: HelpId, body: DisputeIn, who: CurrentUser, db: DB) -> HelpOut:
     """Flag a taken or completed request to community staff (申诉)."""
     return await mutual_aid.dispute(db, who, help_id, body.reason)

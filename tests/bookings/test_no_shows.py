@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.bookings import service as bookings
+from app.bookings import jobs as bookings
 from app.core import clock
 from app.core.periodic import load_all
 from app.models.notifications import Notification

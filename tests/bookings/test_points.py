@@ -7,7 +7,7 @@ from datetime import timedelta
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.bookings import service as bookings
+from app.bookings import jobs as bookings
 from app.core import clock
 from app.ledger import service as ledger
 from app.models.ledger import Asset

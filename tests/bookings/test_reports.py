@@ -9,7 +9,7 @@ import httpx
 from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.bookings import service as bookings
+from app.bookings import jobs as bookings
 from app.core import clock
 from tests.support.bookings import BOOKINGS, at, make_service, make_slot
 from tests.support.factories import World, auth

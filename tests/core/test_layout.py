@@ -15,13 +15,14 @@ MAX_LINES = 500
 # A ratchet: files still over the limit, to be split (issue #11). Nothing may join this list.
 TOO_LONG_FOR_NOW: set[str] = {
     "tickets/service.py",
-    "bookings/service.py",
-    "volunteering/service.py",
     "grid/service.py",
     "identity/service.py",
     "merchants/redemptions.py",
     "ledger/service.py",
 }
+# Split by health-tickets (kept apart from the list above so the parallel splits merge cleanly; folded into
+# it once all of issue #11 has landed).
+TOO_LONG_FOR_NOW -= {"tickets/service.py", "grid/service.py", "identity/service.py"}
 
 
 def _imports(path: Path) -> set[str]:
@@ -56,3 +57,13 @@ def test_no_file_in_app_is_over_500_lines() -> None:
         and str(p.relative_to(APP)) not in TOO_LONG_FOR_NOW
     }
     assert not long, long
+
+
+def test_the_allow_list_only_shrinks() -> None:
+    """A file split below the limit leaves TOO_LONG_FOR_NOW in the same change (so it cannot grow back)."""
+    stale = {
+        name
+        for name in TOO_LONG_FOR_NOW
+        if not (APP / name).exists() or len((APP / name).read_text().splitlines()) <= MAX_LINES
+    }
+    assert not stale, f"remove from TOO_LONG_FOR_NOW: {sorted(stale)}"

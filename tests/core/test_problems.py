@@ -59,7 +59,7 @@ async def test_missing_record_is_404(client: httpx.AsyncClient, world: World) ->
     r = await client.get(
         "/api/v1/org-units/00000000-0000-4000-8000-000000000000", headers=auth(world.resident)
     )
-    _is_problem(r, 404, "not_found")
+    _is_problem(r, 404, "org_unit_not_found")
 
 
 async def test_oversized_body_is_413(client: httpx.AsyncClient, app) -> None:  # type: ignore[no-untyped-def]

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
 from app.core.security import derive_key
-from app.volunteering import service as activities
+from app.volunteering import attendance as activities
+from app.volunteering.config import rules
 from tests.support.factories import TEST_SETTINGS, World, auth, make_user
 from tests.support.volunteering import freeze_on_minute, make_activity, make_signup
 
@@ -32,10 +33,10 @@ async def test_wrong_codes_are_limited_per_volunteer_and_a_right_one_is_not_coun
     await db.flush()
     url = f"{A}/{activity.id}/check-in"
     statuses = Counter()
-    for n in range(activities.WRONG_CODES_PER_USER + 5):
+    for n in range(rules().wrong_codes_per_user + 5):
         r = await client.post(url, json={"code": f"{n:08d}"}, headers=auth(world.resident))
         statuses[r.json()["code"]] += 1
-    assert statuses == {"code_invalid": activities.WRONG_CODES_PER_USER, "rate_limited": 5}
+    assert statuses == {"code_invalid": rules().wrong_codes_per_user, "rate_limited": 5}
     code = (await client.get(f"{A}/{activity.id}/checkin-code", headers=auth(world.staff))).json()["code"]
     locked = await client.post(url, json={"code": code}, headers=auth(world.resident))
     assert locked.status_code == 429
@@ -53,7 +54,7 @@ async def test_wrong_codes_are_limited_per_activity(
     for person in people:
         await make_signup(db, activity, person)
     await db.flush()
-    with mock.patch.object(activities, "WRONG_CODES_PER_ACTIVITY", 6):
+    with mock.patch.object(rules(), "wrong_codes_per_activity", 6):
         codes = []
         for n, person in enumerate(people * 2):  # two guesses each: no one is over their own limit
             r = await client.post(
@@ -110,7 +111,7 @@ async def test_an_expired_code_is_not_counted_as_a_guess(
     await db.flush()
     code = (await client.get(f"{A}/{activity.id}/checkin-code", headers=auth(world.staff))).json()["code"]
     clock.freeze(start + timedelta(minutes=5))
-    for _ in range(activities.WRONG_CODES_PER_USER + 2):
+    for _ in range(rules().wrong_codes_per_user + 2):
         r = await client.post(
             f"{A}/{activity.id}/check-in", json={"code": code}, headers=auth(world.resident)
         )

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.identity import OrgUnit, User
 from app.models.tickets import Ticket, TicketCategory, TicketChannel
-from app.tickets import service
+from app.tickets import intake
 from tests.support.factories import auth
 
 _seq = itertools.count(1)
@@ -49,7 +49,7 @@ async def make_ticket(
     channel: TicketChannel = TicketChannel.app,
     **extra: Any,
 ) -> Ticket:
-    return await service.file_ticket(
+    return await intake.file_ticket(
         db,
         category=category,
         description=description,

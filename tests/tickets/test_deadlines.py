@@ -14,7 +14,7 @@ from app.core import clock
 from app.core import workdays as sla
 from app.core.clock import SHANGHAI
 from app.models.notifications import Notification
-from app.tickets import service
+from app.tickets import deadlines
 from tests.support.factories import World, auth
 from tests.support.tickets import make_category, make_ticket, move
 
@@ -42,7 +42,7 @@ def test_years_past_the_calendar_fall_back_to_monday_to_friday_with_a_warning(
 ) -> None:
     sla.is_workday.cache_clear()
     sla._warned_years.discard(2031)
-    with caplog.at_level(logging.WARNING, logger="linli.tickets.sla"):
+    with caplog.at_level(logging.WARNING, logger="linli.workdays"):
         assert sla.is_workday(date(2031, 1, 1))  # a Wednesday; the calendar does not know its holiday
         assert not sla.is_workday(date(2031, 1, 4))  # Saturday
     assert "fall back to Monday-Friday" in caplog.text
@@ -140,11 +140,11 @@ async def test_overdue_tickets_escalate_to_the_community_then_the_street(
     ticket = await make_ticket(db, category, world.resident)
     await move(client, ticket.id, "accept", world.staff)
     await move(client, ticket.id, "dispatch", world.staff, assignee_id=str(world.handler.id))
-    assert await service.escalate_overdue(db, clock.now()) == 0
+    assert await deadlines.escalate_overdue(db, clock.now()) == 0
 
     clock.advance(timedelta(hours=4, minutes=1))
-    assert await service.escalate_overdue(db, clock.now()) == 1
-    assert await service.escalate_overdue(db, clock.now()) == 0  # idempotent
+    assert await deadlines.escalate_overdue(db, clock.now()) == 1
+    assert await deadlines.escalate_overdue(db, clock.now()) == 0  # idempotent
     detail = (await client.get(f"{API}/tickets/{ticket.id}", headers=auth(world.staff))).json()
     assert detail["overdue"] is True
     assert detail["escalation_level"] == 1
@@ -154,9 +154,9 @@ async def test_overdue_tickets_escalate_to_the_community_then_the_street(
     assert "ticket.overdue" not in await _kinds(db, world.other_staff.id)
 
     clock.advance(timedelta(hours=24))
-    assert await service.escalate_overdue(db, clock.now()) == 1
+    assert await deadlines.escalate_overdue(db, clock.now()) == 1
     assert "ticket.overdue" in await _kinds(db, world.admin.id)
-    assert await service.escalate_overdue(db, clock.now()) == 0
+    assert await deadlines.escalate_overdue(db, clock.now()) == 0
     detail = (await client.get(f"{API}/tickets/{ticket.id}", headers=auth(world.staff))).json()
     assert detail["escalation_level"] == 2
 
@@ -173,7 +173,7 @@ async def test_unaccepted_ticket_escalates_after_accept_by_and_acceptance_starts
     category = await make_category(db, world.community, accept_within_hours=2, resolve_within_hours=24)
     ticket = await make_ticket(db, category, world.resident)
     clock.advance(timedelta(hours=3))
-    assert await service.escalate_overdue(db, clock.now()) == 1
+    assert await deadlines.escalate_overdue(db, clock.now()) == 1
     overdue = (await client.get(f"{API}/tickets?overdue=true", headers=auth(world.staff))).json()
     assert [t["id"] for t in overdue["items"]] == [str(ticket.id)]
     accepted = await move(client, ticket.id, "accept", world.staff)
@@ -191,7 +191,7 @@ async def test_approved_extension_clears_overdue(
     await move(client, ticket.id, "dispatch", world.staff, assignee_id=str(world.handler.id))
     await move(client, ticket.id, "start", world.handler)
     clock.advance(timedelta(hours=5))
-    await service.escalate_overdue(db, clock.now())
+    await deadlines.escalate_overdue(db, clock.now())
     until = clock.now() + timedelta(days=2)
     ext = await move(client, ticket.id, "extend", world.handler, until=until.isoformat(), reason="等配件")
     approved = await move(client, ticket.id, f"extensions/{ext['id']}/approve", world.staff)
@@ -207,7 +207,7 @@ async def test_paused_tickets_do_not_go_overdue(
     ticket = await make_ticket(db, category, world.resident)
     await move(client, ticket.id, "request-info", world.staff, question="地址？")
     clock.advance(timedelta(days=3))
-    assert await service.escalate_overdue(db, clock.now()) == 0
+    assert await deadlines.escalate_overdue(db, clock.now()) == 0
 
 
 async def test_resolved_tickets_unrated_for_seven_days_close_without_a_rating(
@@ -225,10 +225,10 @@ async def test_resolved_tickets_unrated_for_seven_days_close_without_a_rating(
     await move(client, rated.id, "evaluate", world.neighbour, rating="satisfied")
 
     clock.advance(timedelta(days=6, hours=23))
-    assert await service.auto_close_resolved(db, clock.now()) == 0
+    assert await deadlines.auto_close_resolved(db, clock.now()) == 0
     clock.advance(timedelta(hours=2))
-    assert await service.auto_close_resolved(db, clock.now()) == 1
-    assert await service.auto_close_resolved(db, clock.now()) == 0
+    assert await deadlines.auto_close_resolved(db, clock.now()) == 1
+    assert await deadlines.auto_close_resolved(db, clock.now()) == 0
     detail = (await client.get(f"{API}/tickets/{ticket.id}", headers=auth(world.resident))).json()
     assert detail["status"] == "closed"
     assert detail["rating"] is None

@@ -48,7 +48,8 @@ async def test_refused_extension_keeps_the_deadline(
         json={"until": clock.now().isoformat(), "reason": "x"},
         headers=auth(world.handler),
     )
-    assert early.status_code == 409
+    assert early.status_code == 422
+    assert early.json()["code"] == "extension_until_too_early"
     unknown = await client.post(
         f"{API}/tickets/{ticket.id}/extensions/00000000-0000-0000-0000-000000000000/approve",
         headers=auth(world.staff),

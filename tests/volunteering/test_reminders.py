@@ -11,7 +11,7 @@ from app.core import clock
 from app.core.periodic import load_all
 from app.models.notifications import Notification
 from app.models.volunteering import ActivityStatus
-from app.volunteering.service import remind_upcoming
+from app.volunteering.jobs import remind_upcoming
 from tests.support.factories import World
 from tests.support.volunteering import make_activity, make_signup
 

@@ -1,0 +1,123 @@
+"""Photos of a ticket: checked, cleaned of EXIF, thumbnailed, stored (`app.tickets.photos`).
+
+The service knows no URLs: the router passes `links`, which builds a photo's address from the request."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core import clock
+from app.core.errors import Forbidden
+from app.identity.principal import Principal
+from app.models.tickets import TicketAttachment
+from app.tickets import photos
+from app.tickets.errors import (
+    AttachmentNotFound,
+    AttachmentTooLarge,
+    ImageTooLarge,
+    NotAnImage,
+    TooManyAttachments,
+)
+from app.tickets.queries import is_reporter, load, may_see_internal
+from app.tickets.schemas import AttachmentOut
+from app.tickets.timeline import add_event
+
+# (ticket id, attachment id) → the photo's URL; `?thumbnail=true` is appended for the thumbnail.
+PhotoLinks = Callable[[uuid.UUID, uuid.UUID], str]
+
+
+def _attachment_out(att: TicketAttachment, links: PhotoLinks) -> AttachmentOut:
+    url = links(att.ticket_id, att.id)
+    return AttachmentOut(
+        id=att.id,
+        ticket_id=att.ticket_id,
+        content_type=att.content_type,
+        size=att.size,
+        width=att.width,
+        height=att.height,
+        created_at=att.created_at,
+        url=url,
+        thumbnail_url=url + "?thumbnail=true",
+    )
+
+
+async def add_attachment(
+    db: AsyncSession,
+    who: Principal,
+    storage: photos.Storage,
+    links: PhotoLinks,
+    ticket_id: uuid.UUID,
+    raw: bytes,
+) -> AttachmentOut:
+    """A photo from the reporter, staff or a handler: checked, cleaned of EXIF, thumbnailed, stored."""
+    ticket = await load(db, who, ticket_id, lock=True)
+    if not (is_reporter(who, ticket) or ticket.created_by == who.id or may_see_internal(who, ticket)):
+        raise Forbidden()
+    if len(raw) > photos.MAX_BYTES:
+        raise AttachmentTooLarge()
+    count = await db.scalar(
+        select(func.count()).select_from(TicketAttachment).where(TicketAttachment.ticket_id == ticket.id)
+    )
+    if (count or 0) >= photos.MAX_PER_TICKET:
+        raise TooManyAttachments()
+    try:
+        image = await photos.clean_photo(raw)
+    except photos.ImageTooLarge as exc:
+        raise ImageTooLarge() from exc
+    except photos.NotDecodable as exc:
+        raise NotAnImage() from exc
+    att_id = uuid.uuid4()
+    key, thumb_key = photos.keys_for(ticket.id, att_id, image.extension)
+    await storage.put(key, image.data)
+    await storage.put(thumb_key, image.thumbnail)
+    att = TicketAttachment(
+        id=att_id,
+        ticket_id=ticket.id,
+        uploaded_by=who.id,
+        content_type=image.content_type,
+        size=len(image.data),
+        width=image.width,
+        height=image.height,
+        storage_key=key,
+        thumb_key=thumb_key,
+        created_at=clock.now(),
+    )
+    db.add(att)
+    await add_event(db, ticket, who.id, "photo_added", attachment_id=att_id)
+    await db.flush()
+    return _attachment_out(att, links)
+
+
+async def list_attachments(
+    db: AsyncSession, who: Principal, links: PhotoLinks, ticket_id: uuid.UUID
+) -> list[AttachmentOut]:
+    ticket = await load(db, who, ticket_id)
+    rows = await db.execute(
+        select(TicketAttachment)
+        .where(TicketAttachment.ticket_id == ticket.id)
+        .order_by(TicketAttachment.created_at, TicketAttachment.id)
+    )
+    return [_attachment_out(a, links) for a in rows.scalars()]
+
+
+async def read_attachment(
+    db: AsyncSession,
+    who: Principal,
+    storage: photos.Storage,
+    ticket_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    thumbnail: bool,
+) -> tuple[bytes, str]:
+    """The stored bytes, only for someone who may see the ticket."""
+    ticket = await load(db, who, ticket_id)
+    att = await db.get(TicketAttachment, attachment_id)
+    if att is None or att.ticket_id != ticket.id:
+        raise AttachmentNotFound()
+    data = await storage.get(att.thumb_key if thumbnail else att.storage_key)
+    if data is None:
+        raise AttachmentNotFound()
+    return data, "image/jpeg" if thumbnail else att.content_type
