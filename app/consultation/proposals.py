@@ -304,8 +304,8 @@ async def _place(
             raise grid_errors.GridNotFound()
         return building.grid_id, building.id
     if body.grid_id is not None:
-        grid = await grid_service.get_grid(db, who, body.grid_id)
-        if grid.community_id != community_id:
+        grid = await grid_service.grid_of(db, body.grid_id)
+        if grid is None or grid.community_id != community_id:
             raise grid_errors.GridNotFound()
         return grid.id, None
     return None, None

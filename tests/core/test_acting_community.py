@@ -31,6 +31,18 @@ def _activity() -> dict[str, Any]:
     }
 
 
+def _meeting() -> dict[str, Any]:
+    start = clock.now() + timedelta(days=1)
+    return {
+        "title": "喝茶议事会",
+        "place": "社区茶馆",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat(),
+        "seats": 10,
+        "quorum": 3,
+    }
+
+
 # Each creating domain: its endpoint and a valid body (without community_id).
 CREATORS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
     "tickets": (
@@ -50,6 +62,7 @@ CREATORS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
     "merchants": ("/merchants", lambda: {"name": "社区便利店"}),
     "volunteering": ("/activities", _activity),
     "consultation": ("/decisions", lambda: {"title": "加装电梯资金使用方案"}),
+    "consultation meetings": ("/meetings", _meeting),
 }
 
 
