@@ -48,6 +48,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain("grid", jobs=False),
     Domain("service_items"),
     Domain("consultation"),
+    Domain("holidays", demo=False),
     Domain("platform", router=False, demo=False),
 )
 

@@ -22,10 +22,11 @@ from app.consultation.proposals import load, photo_out
 from app.core import clock, photos
 from app.identity.principal import Principal
 from app.models.consultation import ProposalPhoto, ProposalStatus
+from app.tickets import config as tickets_config
 from app.tickets import photos as ticket_photos
 
 MAX_PHOTOS = 9
-MAX_PHOTO_BYTES = ticket_photos.MAX_BYTES
+MAX_PHOTO_BYTES = tickets_config.rules().photo_max_bytes  # the same cap as ticket photos
 Storage = ticket_photos.Storage
 S = ProposalStatus
 

@@ -1,7 +1,7 @@
 """consultation: proposals (群众下单) with supports, follows, photos and an append-only timeline
 
 Revision ID: 20261207_1530_proposals
-Revises: 20261129_0230_decisions
+Revises: 20261207_1600_holiday_notices
 Create Date: 2026-12-07 15:06:15.971621+00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "20261207_1530_proposals"
-down_revision: str | None = "20261129_0230_decisions"
+down_revision: str | None = "20261207_1600_holiday_notices"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -43,6 +43,15 @@ def _meeting() -> dict[str, Any]:
     }
 
 
+def _past_activity() -> dict[str, Any]:
+    start = clock.now() - timedelta(days=2)
+    return _activity() | {
+        "start_at": start.isoformat(),
+        "end_at": (start + timedelta(hours=2)).isoformat(),
+        "source": "签到表 2026-12-05",
+    }
+
+
 # Each creating domain: its endpoint and a valid body (without community_id).
 CREATORS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
     "tickets": (
@@ -61,6 +70,7 @@ CREATORS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
     ),
     "merchants": ("/merchants", lambda: {"name": "社区便利店"}),
     "volunteering": ("/activities", _activity),
+    "volunteering-backfill": ("/activities/backfill", _past_activity),
     "consultation": ("/decisions", lambda: {"title": "加装电梯资金使用方案"}),
     "consultation meetings": ("/meetings", _meeting),
 }
