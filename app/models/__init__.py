@@ -3,6 +3,7 @@
 from app.models import (
     bookings,
     consultation,
+    consultation_meetings,
     grid,
     holidays,
     identity,
@@ -20,6 +21,7 @@ __all__ = [
     "Base",
     "bookings",
     "consultation",
+    "consultation_meetings",
     "grid",
     "holidays",
     "identity",

@@ -31,6 +31,18 @@ def _activity() -> dict[str, Any]:
     }
 
 
+def _meeting() -> dict[str, Any]:
+    start = clock.now() + timedelta(days=1)
+    return {
+        "title": "喝茶议事会",
+        "place": "社区茶馆",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat(),
+        "seats": 10,
+        "quorum": 3,
+    }
+
+
 def _past_activity() -> dict[str, Any]:
     start = clock.now() - timedelta(days=2)
     return _activity() | {
@@ -60,6 +72,7 @@ CREATORS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
     "volunteering": ("/activities", _activity),
     "volunteering-backfill": ("/activities/backfill", _past_activity),
     "consultation": ("/decisions", lambda: {"title": "加装电梯资金使用方案"}),
+    "consultation meetings": ("/meetings", _meeting),
 }
 
 
