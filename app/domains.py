@@ -49,6 +49,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain("service_items"),
     Domain("consultation"),
     Domain("projects", jobs=False),
+    Domain("holidays", demo=False),
     Domain("platform", router=False, demo=False),
 )
 
