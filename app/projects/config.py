@@ -22,6 +22,8 @@ class ProjectRules(BaseSettings):
     rectification_workdays: int = 15
     # Photos one project may hold (progress photos).
     photos_per_project: int = 30
+    # The largest photo upload accepted, in bytes.
+    photo_max_bytes: int = 10 * 1024 * 1024
 
 
 @lru_cache

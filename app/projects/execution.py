@@ -298,7 +298,7 @@ async def add_photo(
     update_id: uuid.UUID | None,
 ) -> PhotoOut:
     project = await public.load(db, who, project_id, team=True, lock=True)
-    if len(raw) > photos.MAX_BYTES:
+    if len(raw) > rules().photo_max_bytes:
         raise ImageTooLarge()
     count = len(await public.photos_of(db, project.id))
     if count >= rules().photos_per_project:

@@ -14,6 +14,7 @@ from app.identity.deps import CurrentUser, Staff
 from app.models.project_delivery import ProjectStatus
 from app.platform.idempotency import IdempotencyDep
 from app.projects import acceptance, execution, public
+from app.projects.config import rules
 from app.projects.schemas_delivery import (
     AcceptanceIn,
     AcceptanceOut,
@@ -114,7 +115,7 @@ async def add_photo(
     update_id: Annotated[uuid.UUID | None, Form()] = None,
 ) -> PhotoOut:
     """Add a progress photo (re-encoded without EXIF, thumbnailed) (the team or staff)."""
-    raw = await file.read(photos.MAX_BYTES + 1)
+    raw = await file.read(rules().photo_max_bytes + 1)
     return await execution.add_photo(db, who, storage, project_id, raw, update_id)
 
 

@@ -1,7 +1,7 @@
 """projects: social organisations, calls, applications, selection, execution, acceptance
 
 Revision ID: 20261207_1520_projects
-Revises: 20261129_0230_decisions
+Revises: 20261207_1600_meetings
 Create Date: 2026-12-07 15:11:00.382722+00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "20261207_1520_projects"
-down_revision: str | None = "20261129_0230_decisions"
+down_revision: str | None = "20261207_1600_meetings"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
