@@ -1,4 +1,4 @@
-"""Command line: python -m app serve | worker | migrate | create-admin | seed-demo | ledger-check."""
+"""Command line: python -m app serve | worker | migrate | create-admin | seed-demo | ledger-check | backup | restore."""
 
 from __future__ import annotations
 
@@ -167,6 +167,13 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--password", required=True)
     sub.add_parser("seed-demo", help="load the demo data (once)")
     sub.add_parser("ledger-check", help="verify the ledger invariants; non-zero exit when broken")
+    back = sub.add_parser(
+        "backup", help="write the database (pg_dump custom format) and the uploads to one file"
+    )
+    back.add_argument("--out", help="the backup file (default: linli-YYYYMMDD-HHMMSS.backup here)")
+    restore = sub.add_parser("restore", help="restore a backup into an empty database and uploads directory")
+    restore.add_argument("file", help="a file written by `python -m app backup`")
+    restore.add_argument("--force", action="store_true", help="restore over existing tables and files")
     args = parser.parse_args(argv)
     try:
         settings = get_settings()
@@ -182,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
         "seed-demo": cmd_seed_demo,
         "worker": lambda s, a: _delegate("app.platform.worker", "run_worker", s, a),
         "ledger-check": lambda s, a: _delegate("app.ledger.cli", "run_check", s, a),
+        "backup": lambda s, a: _delegate("app.platform.backup", "run_backup", s, a),
+        "restore": lambda s, a: _delegate("app.platform.backup", "run_restore", s, a),
     }
     return handlers[args.command](settings, args)
 

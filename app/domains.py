@@ -48,6 +48,8 @@ DOMAINS: tuple[Domain, ...] = (
     Domain("grid", jobs=False),
     Domain("service_items"),
     Domain("consultation"),
+    Domain("projects", jobs=False),
+    Domain("holidays", demo=False),
     Domain("rectifications", jobs=False, demo=False),
     Domain("surveys", jobs=False),
     Domain("review", jobs=False),

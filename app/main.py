@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import domains
-from app.core import metrics
+from app.core import clock, metrics, workdays
 from app.core.database import make_engine, make_sessionmaker
 from app.core.errors import PROBLEM_JSON, NotFound, Problem, install_error_handlers, problem_response
 from app.core.logging import configure_logging
@@ -24,6 +26,7 @@ from app.core.migrations import head_revision
 from app.core.ratelimit import make_limiter
 from app.core.runtime import database_url
 from app.core.settings import Settings, get_settings
+from app.holidays.service import keep_fresh
 from app.wechat.client import WechatClient
 from app.wechat.fake import create_fake_app
 
@@ -47,9 +50,14 @@ def create_app(
         if app.state.sessionmaker is None:
             engine = make_engine(database_url(settings))
             app.state.sessionmaker = make_sessionmaker(engine)
+        # The holiday notices admins entered: loaded now, then every LINLI_HOLIDAYS_REFRESH_SECONDS.
+        calendar = asyncio.create_task(keep_fresh(app.state.sessionmaker))
         try:
             yield
         finally:
+            calendar.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await calendar
             await app.state.wechat.aclose()
             if engine is not None:
                 await engine.dispose()
@@ -90,7 +98,7 @@ def create_app(
 
     @app.get("/readyz", tags=["health"], responses={503: {"description": "Not ready"}})
     async def readyz(request: Request) -> JSONResponse:
-        """The database is reachable and migrated to head."""
+        """The database is reachable and migrated to head (from 1 December: whether next year's holidays are known)."""
         factory = request.app.state.sessionmaker
         try:
             async with factory() as session:
@@ -99,10 +107,15 @@ def create_app(
             log.warning("readyz failed", extra={"error": str(exc)})
             return JSONResponse({"status": "unavailable", "database": False}, status_code=503)
         ok = current == request.app.state.head_revision
-        return JSONResponse(
-            {"status": "ok" if ok else "migrations_pending", "database": True, "revision": current},
-            status_code=200 if ok else 503,
-        )
+        body: dict[str, Any] = {
+            "status": "ok" if ok else "migrations_pending",
+            "database": True,
+            "revision": current,
+        }
+        warning = workdays.next_year_warning(clock.today())
+        if warning is not None:  # a detail, not a failure: deadlines still count (Monday–Friday)
+            body["calendar"] = {"next_year": clock.today().year + 1, "known": False, "warning": warning}
+        return JSONResponse(body, status_code=200 if ok else 503)
 
     @app.get("/metrics", tags=["health"], include_in_schema=False)
     async def prometheus(request: Request) -> Response:

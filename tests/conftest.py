@@ -10,13 +10,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from app.core import clock
+from app.core import clock, workdays
 from app.core.database import make_engine, make_sessionmaker
 from app.core.migrations import upgrade_async
 from app.main import create_app
@@ -47,8 +47,11 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture(autouse=True)
-def _reset_clock() -> None:
+def _reset_clock() -> Iterator[None]:
     clock.reset()
+    yield
+    # Holiday notices a test (or a live server it ran) entered are process-wide: none leak to the next.
+    workdays.set_notices([])
 
 
 @pytest.fixture

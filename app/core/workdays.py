@@ -1,8 +1,16 @@
 """The working-day calendar every deadline uses (tickets' SLA, objections, service items, rectifications).
 
-Working time is 09:00–18:00 Asia/Shanghai on working days. Working days follow `chinese_calendar`
-(public holidays off, make-up Saturdays/Sundays on); for years it does not know yet it raises
-NotImplementedError and we fall back to Monday–Friday with a warning logged once per year.
+Working time is 09:00–18:00 Asia/Shanghai on working days. Working days come, in this order, from:
+
+1. an official notice an admin entered for that year (国务院办公厅 holiday arrangement: its holidays
+   and its make-up working days 调休上班), held here in an in-process table that `set_notices` replaces
+   (the holidays domain loads it from the database at start, after each change and every minute or so);
+   a year with a notice follows it exactly: listed holidays off, listed make-up days on, else Mon–Fri;
+2. `chinese_calendar` (public holidays off, make-up Saturdays/Sundays on);
+3. for years neither knows, Monday–Friday, with a warning logged once per year; from 1 December
+   `next_year_warning(today)` says so (staff and /readyz show it).
+
+This module stays synchronous and free of any domain: callers everywhere use it without a session.
 
 In working hours (tickets' SLA): `add`, `between`, `deadline(start, hours, working_time)`,
 `shift_for_pause`. In whole Shanghai days (time limits of N working days): `add_workdays(start, n)`,
@@ -12,6 +20,8 @@ In working hours (tickets' SLA): `add`, `between`, `deadline(start, hours, worki
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
@@ -29,9 +39,67 @@ _MAX_DAYS = 3660  # a guard: no SLA runs past ten years of calendar
 _warned_years: set[int] = set()
 
 
+@dataclass(frozen=True)
+class YearNotice:
+    """One year's official holiday arrangement: days off, and weekend days worked instead (调休)."""
+
+    year: int
+    holidays: frozenset[date]
+    workdays: frozenset[date]
+
+
+_notices: dict[int, YearNotice] = {}
+
+
+def set_notices(notices: Iterable[YearNotice]) -> None:
+    """Replace the entered notices (they take precedence over `chinese_calendar`); clears the cache."""
+    global _notices
+    fresh = {n.year: n for n in notices}
+    if fresh != _notices:
+        _notices = fresh
+        is_workday.cache_clear()
+
+
+def notices() -> dict[int, YearNotice]:
+    return dict(_notices)
+
+
+def _package_knows(year: int) -> bool:
+    try:
+        chinese_calendar.is_workday(date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def source_of(year: int) -> str:
+    """Where `year`'s working days come from: "notice", "package" or "weekdays" (the fallback)."""
+    if year in _notices:
+        return "notice"
+    return "package" if _package_knows(year) else "weekdays"
+
+
+def next_year_warning(today: date) -> str | None:
+    """From 1 December: a warning when next year's official holidays are known to nobody."""
+    if today.month != 12 or source_of(today.year + 1) != "weekdays":
+        return None
+    return (
+        f"{today.year + 1} 年的法定节假日安排尚未录入，工作日将按周一至周五计算；"
+        f"请在国务院办公厅发布通知后录入 / {today.year + 1}'s official holidays are not entered yet: "
+        "deadlines will count Monday-Friday until an admin enters the notice"
+    )
+
+
 @lru_cache(maxsize=8192)
 def is_workday(day: date) -> bool:
-    """A working day by the official calendar, or Monday–Friday past the calendar's horizon."""
+    """A working day by the entered notice, else the official calendar, else Monday–Friday."""
+    notice = _notices.get(day.year)
+    if notice is not None:
+        if day in notice.workdays:
+            return True
+        if day in notice.holidays:
+            return False
+        return day.weekday() < 5
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:

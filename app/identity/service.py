@@ -123,6 +123,14 @@ async def merchant_staff_of(db: AsyncSession, merchant_id: uuid.UUID) -> list[uu
     return list(rows.scalars())
 
 
+async def staff_and_admins(db: AsyncSession) -> list[uuid.UUID]:
+    """Everyone holding a staff or admin grant anywhere, each once (platform-wide notices)."""
+    rows = await db.execute(
+        select(RoleGrant.user_id).where(RoleGrant.role.in_([Role.staff, Role.admin])).distinct()
+    )
+    return list(rows.scalars())
+
+
 async def get_org_unit(db: AsyncSession, unit_id: uuid.UUID) -> OrgUnit:
     unit = await db.get(OrgUnit, unit_id)
     if unit is None:

@@ -54,7 +54,7 @@ class SubscribeGrant(Base):
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
 
-DELIVERY_STATUSES = ("pending", "sent", "refused", "no_grant", "failed", "gave_up")
+DELIVERY_STATUSES = ("pending", "sent", "refused", "no_grant", "failed", "gave_up", "unconfirmed")
 
 
 class Delivery(UUIDPk, Base):
@@ -64,7 +64,8 @@ class Delivery(UUIDPk, Base):
     __table_args__ = (
         UniqueConstraint("notification_id", "template_id"),
         CheckConstraint(
-            "status IN ('pending', 'sent', 'refused', 'no_grant', 'failed', 'gave_up')", name="status_known"
+            "status IN ('pending', 'sent', 'refused', 'no_grant', 'failed', 'gave_up', 'unconfirmed')",
+            name="status_known",
         ),
     )
 
@@ -77,6 +78,10 @@ class Delivery(UUIDPk, Base):
     # How many sends were tried; a job carries the attempt number it is for, so a duplicate job is a no-op.
     attempts: Mapped[int] = mapped_column(default=0)
     grant_spent: Mapped[bool] = mapped_column(default=False)
+    # The send in flight: set and committed before the call to WeChat, cleared when its outcome is
+    # recorded (kept on a finished delivery). An attempt that finds one still set does not send again.
+    send_id: Mapped[uuid.UUID | None] = mapped_column(unique=True)
+    send_started_at: Mapped[datetime | None]
     next_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
@@ -42,6 +42,15 @@ class Activity(UUIDPk, Timestamps, Base):
         CheckConstraint("minutes_reward >= 0 AND points_reward >= 0", name="rewards_non_negative"),
         CheckConstraint("signed_up >= 0 AND signed_up <= capacity", name="within_capacity"),
         Index("ix_activities_community_start", "community_id", "start_at"),
+        # 补录: one paper activity is recorded once (racing double submissions meet this index).
+        Index(
+            "uq_activities_backfill",
+            "community_id",
+            "start_at",
+            "title",
+            unique=True,
+            postgresql_where=text("backfilled_at IS NOT NULL"),
+        ),
     )
 
     community_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"))
@@ -66,6 +75,9 @@ class Activity(UUIDPk, Timestamps, Base):
     settled_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     # When the volunteers were reminded (once per activity, the day before).
     reminded_at: Mapped[datetime | None]
+    # 补录: when staff recorded this past activity from paper, and which paper record it came from.
+    backfilled_at: Mapped[datetime | None]
+    backfill_source: Mapped[str | None] = mapped_column(String(200))
 
 
 class Signup(UUIDPk, Base):

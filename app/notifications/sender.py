@@ -3,12 +3,25 @@
 An attempt is two short transactions around the HTTP call, so no row lock is held while WeChat answers:
 
 1. lock the delivery; skip it when it is finished or the job is stale (its attempt number is not the
-   next one — a duplicate or an old retry); spend one grant unless this delivery already spent one.
-2. after the call: record the attempt, and either finish the delivery (sent, refused, failed, gave_up)
-   or queue the next attempt with exponential backoff, in the same transaction.
+   next one — a duplicate or an old retry); spend one grant unless this delivery already spent one;
+   write a fresh **send id** on it (`send_id`, `send_started_at`) and commit, all before calling WeChat.
+2. after the call: lock it again, check the send id is still ours, record the attempt, and either
+   finish the delivery (sent, refused, failed, gave_up) or clear the send id and queue the next attempt
+   with exponential backoff, in the same transaction.
 
-A worker killed between the two leaves `attempts` unchanged; the retried job sends again without
-spending a second grant (at-least-once: WeChat may, rarely, show that message twice).
+Idempotent on our side: a worker killed between WeChat's answer and step 2 leaves the send id set, and
+the retried job (procrastinate puts a stalled job back) finds it in step 1 and does **not** send again:
+the delivery ends `unconfirmed` (it may or may not have reached the phone; the inbox has it anyway).
+Should the first worker only have been slow, its step 2 still finds its own send id and records the real
+outcome over `unconfirmed`.
+
+What remains possible (WeChat's send API takes no idempotency key, so no client can rule it out):
+- a message lost: the worker died after committing step 1 but before WeChat got the request; it is
+  `unconfirmed`, never re-sent; the in-app inbox still holds it;
+- a message twice: the call timed out (`WechatUnavailable`) after WeChat had in fact accepted it; a
+  timeout is retried with backoff, so the phone may show it twice. Retrying there is deliberate: most
+  timeouts are requests that never arrived, and a lost "your ticket was resolved" costs more than a
+  repeated one.
 """
 
 from __future__ import annotations
@@ -19,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core import clock
@@ -65,6 +78,7 @@ class _Prepared:
     page: str | None
     data: dict[str, dict[str, str]]
     created_at: datetime
+    send_id: uuid.UUID
 
 
 async def send_delivery(rt: Runtime, delivery_id: uuid.UUID, attempt: int) -> str:
@@ -121,6 +135,21 @@ async def _claim(
     delivery = await _lock(db, delivery_id)
     if delivery is None or delivery.status != "pending" or delivery.attempts + 1 != attempt:
         return "skipped"
+    if delivery.send_id is not None:
+        # An earlier run of this attempt committed its send id and never recorded the outcome (its
+        # worker died around the call): WeChat may have delivered it. Never send it a second time.
+        log.warning(
+            "subscribe message left unconfirmed",
+            extra={"delivery_id": str(delivery.id), "send_id": str(delivery.send_id)},
+        )
+        return await _finish(
+            db,
+            delivery,
+            "unconfirmed",
+            attempt,
+            "worker stopped during the send",
+            send_id=str(delivery.send_id),
+        )
     note = await db.get(Notification, delivery.notification_id)
     user = await db.get(User, delivery.user_id)
     template = _template(config, delivery.template_id)
@@ -146,7 +175,10 @@ async def _claim(
         delivery.grant_spent = True
         await db.flush()
     data, page = render(template, note)
-    return _Prepared(user.openid, delivery.template_id, page, data, delivery.created_at)
+    delivery.send_id = uuid.uuid4()
+    delivery.send_started_at = clock.now()
+    await db.flush()
+    return _Prepared(user.openid, delivery.template_id, page, data, delivery.created_at, delivery.send_id)
 
 
 async def _call(wechat: WechatClient, p: _Prepared) -> tuple[str, int | None, str | None]:
@@ -178,8 +210,20 @@ async def _record(
     error: str | None,
 ) -> str:
     delivery = await _lock(db, delivery_id)
-    if delivery is None or delivery.status != "pending" or delivery.attempts + 1 != attempt:
-        return "skipped"  # someone recorded this attempt already
+    if delivery is None or delivery.send_id != p.send_id:
+        return "skipped"  # not our send any more: someone recorded this attempt already
+    late = delivery.status == "unconfirmed"  # a retry gave up on us while we waited: say what happened
+    if not late and (delivery.status != "pending" or delivery.attempts + 1 != attempt):
+        return "skipped"
+    if late:
+        await db.execute(
+            delete(DeliveryAttempt).where(
+                DeliveryAttempt.delivery_id == delivery.id,
+                DeliveryAttempt.attempt == attempt,
+                DeliveryAttempt.outcome == "unconfirmed",
+            )
+        )
+        delivery.status = "pending"
     now = clock.now()
     status = outcome
     next_at: datetime | None = None
@@ -208,13 +252,15 @@ async def _record(
             outcome=status,
             errcode=errcode,
             error=error,
-            request={"template_id": p.template_id, "page": p.page, "data": p.data},
+            request={"template_id": p.template_id, "page": p.page, "data": p.data, "send_id": str(p.send_id)},
             at=now,
         )
     )
     delivery.attempts = attempt
     delivery.last_error = error
     if status == "retry":
+        delivery.send_id = None  # this send is over; the next attempt gets its own
+        delivery.send_started_at = None
         delivery.next_attempt_at = next_at
         await queue.defer(
             db,

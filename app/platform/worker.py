@@ -28,6 +28,7 @@ from app.core import clock
 from app.core.database import make_engine, make_sessionmaker
 from app.core.periodic import PeriodicJob, load_all
 from app.core.settings import Settings
+from app.holidays.service import keep_fresh
 from app.notifications.config import NotificationSettings, get_notification_settings
 from app.notifications.sender import SEND_TASK, Runtime, send_delivery
 from app.platform import queue as job_queue
@@ -110,9 +111,14 @@ async def worker_runtime(
         **wechat,
     )
     _runtime = Runtime(sessionmaker=make_sessionmaker(engine), wechat=client, config=config)
+    # Deadlines computed in jobs follow the holiday notices admins entered (reloaded every minute or so).
+    calendar = asyncio.create_task(keep_fresh(_runtime.sessionmaker))
     try:
         yield _runtime
     finally:
+        calendar.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await calendar
         _runtime = None
         await client.aclose()
         await engine.dispose()

@@ -4,6 +4,7 @@ The service knows no URLs: the router passes `links`, which builds a photo's add
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 
@@ -11,10 +12,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
+from app.core.database import on_rollback
 from app.core.errors import Forbidden
 from app.identity.principal import Principal
 from app.models.tickets import TicketAttachment
 from app.tickets import photos
+from app.tickets.config import rules
 from app.tickets.errors import (
     AttachmentNotFound,
     AttachmentTooLarge,
@@ -57,12 +60,12 @@ async def add_attachment(
     ticket = await load(db, who, ticket_id, lock=True)
     if not (is_reporter(who, ticket) or ticket.created_by == who.id or may_see_internal(who, ticket)):
         raise Forbidden()
-    if len(raw) > photos.MAX_BYTES:
+    if len(raw) > rules().photo_max_bytes:
         raise AttachmentTooLarge()
     count = await db.scalar(
         select(func.count()).select_from(TicketAttachment).where(TicketAttachment.ticket_id == ticket.id)
     )
-    if (count or 0) >= photos.MAX_PER_TICKET:
+    if (count or 0) >= rules().photos_per_ticket:
         raise TooManyAttachments()
     try:
         image = await photos.clean_photo(raw)
@@ -72,6 +75,8 @@ async def add_attachment(
         raise NotAnImage() from exc
     att_id = uuid.uuid4()
     key, thumb_key = photos.keys_for(ticket.id, att_id, image.extension)
+    for written in (key, thumb_key):  # a rolled-back upload leaves no orphan file (issue #19)
+        on_rollback(db, functools.partial(storage.delete, written))
     await storage.put(key, image.data)
     await storage.put(thumb_key, image.thumbnail)
     att = TicketAttachment(

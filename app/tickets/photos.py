@@ -2,7 +2,7 @@
 `app.core.photos.clean_photo`.
 
 Storage is local disk under `settings.linli_data_dir / "uploads"` by default. `Storage` is the seam for
-S3-compatible storage: an implementation with the same two methods (put/get, e.g. on aioboto3) is chosen
+S3-compatible storage: an implementation with the same methods (put/get/delete, e.g. on aioboto3) is chosen
 in `storage_for(settings)`; see docs/tickets.md.
 """
 
@@ -19,14 +19,13 @@ from app.core.settings import Settings
 
 __all__ = ["ImageTooLarge", "NotDecodable", "Processed", "clean_photo", "process_image"]
 
-MAX_BYTES = 10 * 1024 * 1024
-MAX_PER_TICKET = 9
-
 
 class Storage(Protocol):
     async def put(self, key: str, data: bytes) -> None: ...
 
     async def get(self, key: str) -> bytes | None: ...
+
+    async def delete(self, key: str) -> None: ...
 
 
 class LocalStorage:
@@ -57,6 +56,10 @@ class LocalStorage:
             return path.read_bytes() if path.exists() else None
 
         return await asyncio.to_thread(read)
+
+    async def delete(self, key: str) -> None:
+        path = self._path(key)
+        await asyncio.to_thread(path.unlink, True)
 
 
 def storage_for(settings: Settings) -> Storage:

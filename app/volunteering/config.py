@@ -24,6 +24,8 @@ class VolunteeringRules(BaseSettings):
     remind_ahead_hours: int = 24
     # Mutual aid (互助): requesters this old (by a birth date staff verified) may draw on the subsidy.
     subsidy_elder_age: int = 60
+    # 补录: how many days back staff may record an activity held on paper (its start, Shanghai days).
+    backfill_days: int = 60
 
 
 @lru_cache

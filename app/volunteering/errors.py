@@ -121,3 +121,35 @@ class SubsidyBudgetExhausted(Conflict):
         "本月社区互助补贴额度已用完，请联系社区工作人员",
         "This month's mutual-aid subsidy budget is used up; please contact community staff",
     )
+
+
+class BackfillTooOld(ValidationFailed):
+    """extra: backfill_days."""
+
+    code = "backfill_too_old"
+    message = _("补录只能补录近期已结束的活动", "Only a recently held activity can be recorded afterwards")
+
+
+class BackfillNotPast(ValidationFailed):
+    code = "backfill_not_past"
+    message = _("补录的活动必须已经结束", "A back-filled activity must have ended already")
+
+
+class BackfillDuplicate(Conflict):
+    """extra: activity_id of the activity already recorded."""
+
+    code = "activity_already_recorded"
+    message = _(
+        "同一时间、同名的活动已经录入，不能重复补录",
+        "An activity with this title and start has already been recorded",
+    )
+
+
+class BackfillBadAttendee(ValidationFailed):
+    """extra: user_id."""
+
+    code = "backfill_bad_attendee"
+    message = _(
+        "签到名单中有不属于本社区的人员或重复的人员",
+        "The sign-in sheet lists someone twice or someone outside this community",
+    )

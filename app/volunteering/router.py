@@ -16,13 +16,15 @@ from app.identity.deps import CurrentUser, Staff
 from app.models.volunteering import ActivityStatus, HelpStatus
 from app.platform.idempotency import IdempotencyDep
 from app.volunteering import attendance as checkins
-from app.volunteering import mutual_aid, settlement
+from app.volunteering import backfill, mutual_aid, settlement
 from app.volunteering import service as activities
 from app.volunteering.schemas import (
     ActivityIn,
     ActivityOut,
     ActivityPatch,
     AttendanceIn,
+    BackfillIn,
+    BackfillOut,
     CancelIn,
     CheckinCodeOut,
     CodeIn,
@@ -65,6 +67,12 @@ async def list_activities(
 async def create_activity(body: ActivityIn, who: Staff, db: DB, idem: IdempotencyDep) -> JSONResponse:
     """Create an activity as a draft (staff)."""
     return await idem.run(str(who.id), ActivityOut, lambda: activities.create_activity(db, who, body))
+
+
+@router.post("/activities/backfill", response_model=BackfillOut, status_code=201, tags=["activities"])
+async def backfill_activity(body: BackfillIn, who: Staff, db: DB, idem: IdempotencyDep) -> JSONResponse:
+    """Record a past activity and its paper sign-in sheet (补录, staff; audited); then settle it."""
+    return await idem.run(str(who.id), BackfillOut, lambda: backfill.record_past_activity(db, who, body))
 
 
 @router.get("/activities/{activity_id}", response_model=ActivityOut, tags=["activities"])

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from app.core.text import Text
+from app.core.text import Line, Text
 from app.models.volunteering import ActivityStatus, HelpStatus, SignupStatus
 
 
@@ -172,3 +172,36 @@ class HelpOut(BaseModel):
     paid_by: str | None
     disputed: bool
     dispute_reason: str | None
+
+
+# ---------------------------------------------------------------------------------------- 补录
+
+
+class BackfillAttendee(BaseModel):
+    user_id: uuid.UUID
+    checked_in_at: AwareDatetime
+    checked_out_at: AwareDatetime
+
+
+class BackfillIn(BaseModel):
+    """A past activity run on paper, with its sign-in sheet (补录)."""
+
+    community_id: uuid.UUID | None = Field(default=None, description="Defaults to the caller's community")
+    title: Text = Field(min_length=1, max_length=100)
+    description: Text = Field(default="", max_length=5000)
+    location: Text = Field(min_length=1, max_length=200)
+    start_at: AwareDatetime
+    end_at: AwareDatetime
+    minutes_reward: int | None = Field(default=None, ge=0, le=24 * 60, description="Defaults to the length")
+    points_reward: int = Field(default=0, ge=0, le=100000)
+    capacity: int | None = Field(default=None, gt=0, le=10000, description="Defaults to the attendees")
+    source: Line = Field(min_length=1, max_length=200, description="The paper record, e.g. 签到表编号")
+    attendees: list[BackfillAttendee] = Field(
+        default_factory=list, max_length=500, description="The sheet; more can be added by POST attendance"
+    )
+
+
+class BackfillOut(ActivityOut):
+    backfilled_at: datetime
+    backfill_source: str
+    attendees: int

@@ -15,6 +15,7 @@ import pytest
 
 from app.core import clock
 from tests.support.factories import World, auth
+from tests.support.projects import call_body
 
 API = "/api/v1"
 
@@ -28,6 +29,27 @@ def _activity() -> dict[str, Any]:
         "end_at": (start + timedelta(hours=2)).isoformat(),
         "capacity": 5,
         "points_reward": 30,
+    }
+
+
+def _meeting() -> dict[str, Any]:
+    start = clock.now() + timedelta(days=1)
+    return {
+        "title": "喝茶议事会",
+        "place": "社区茶馆",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat(),
+        "seats": 10,
+        "quorum": 3,
+    }
+
+
+def _past_activity() -> dict[str, Any]:
+    start = clock.now() - timedelta(days=2)
+    return _activity() | {
+        "start_at": start.isoformat(),
+        "end_at": (start + timedelta(hours=2)).isoformat(),
+        "source": "签到表 2026-12-05",
     }
 
 
@@ -49,7 +71,14 @@ CREATORS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
     ),
     "merchants": ("/merchants", lambda: {"name": "社区便利店"}),
     "volunteering": ("/activities", _activity),
+    "volunteering-backfill": ("/activities/backfill", _past_activity),
     "consultation": ("/decisions", lambda: {"title": "加装电梯资金使用方案"}),
+    "projects.calls": ("/project-calls", call_body),
+    "projects.organisations": (
+        "/organisations",
+        lambda: {"name": "绿叶舟志愿服务队", "kind": "volunteer_team"},
+    ),
+    "consultation meetings": ("/meetings", _meeting),
     "surveys": ("/surveys", lambda: {"title": "社区服务需求调查"}),
 }
 
