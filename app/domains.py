@@ -49,6 +49,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain("service_items"),
     Domain("consultation"),
     Domain("holidays", demo=False),
+    Domain("privacy", jobs=False, demo=False),
     Domain("platform", router=False, demo=False),
 )
 
