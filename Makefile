@@ -25,7 +25,7 @@ run: env
 lint: env
 	$(VENV)/bin/ruff format --check app tests migrations bench
 	$(VENV)/bin/ruff check app tests migrations bench
-	$(VENV)/bin/mypy app
+	$(VENV)/bin/mypy app bench
 
 test-py: env
 	$(PY) -m pytest -n $${LINLI_TEST_WORKERS:-2} tests

@@ -8,6 +8,9 @@ connections; prints requests/s, p50, p99 and errors of both and the ratio Linli 
 Scenarios: redemption with 100 merchants and with one hot merchant; donation between residents; booking a
 slot; ticket intake; the staff ticket queue read. Every request is distinct (its own code, resident and
 Idempotency-Key) and used once. BENCH_SECONDS (default 6) per run; BENCH_CONNECTIONS (default 32).
+BENCH_ONLY=redemption,donation,booking,intake,queue,two,multi runs only those scenarios (while working on one
+path); BENCH_PROFILE=FILE records the one API process with py-spy (on PATH) during the first Linli run and
+writes the folded stacks to FILE (read them with `python -m bench.profile FILE`).
 """
 
 from __future__ import annotations
@@ -36,6 +39,11 @@ MERCHANTS = 100
 TILLS = 32
 RESIDENTS = int(os.environ.get("BENCH_RESIDENTS", "20000"))
 SLOTS = 200
+ONLY = {s for s in os.environ.get("BENCH_ONLY", "").split(",") if s}
+
+
+def wanted(name: str) -> bool:
+    return not ONLY or name in ONLY
 
 
 class World:
@@ -248,14 +256,23 @@ def run(base: str, requests: list[Request], connections: int = CONNECTIONS) -> R
     return support.load(base, requests, connections=connections, seconds=SECONDS)
 
 
+def run_profiled(base: str, requests: list[Request]) -> Result:
+    """`run`, with py-spy recording the API process meanwhile when BENCH_PROFILE names a file."""
+    out = os.environ.get("BENCH_PROFILE")
+    if not out:
+        return run(base, requests)
+    with support.profiling(base, out, SECONDS):
+        return run(base, requests)
+
+
 def table(rows: list[tuple[str, Result, Result | None]]) -> None:
     say(
-        f"{'scenario':<34} {'Linli r/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} | "
-        f"{'bare r/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} | {'ratio':>6}"
+        f"{'scenario':<34} {'Linli r/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'cpu ms':>7} {'errors':>6} | "
+        f"{'bare r/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'cpu ms':>7} {'errors':>6} | {'ratio':>6}"
     )
     for name, linli, bare in rows:
         if bare is None:
-            say(f"{name:<34} {linli.row()} | {'':>34} | {'':>6}")
+            say(f"{name:<34} {linli.row()} | {'':>42} | {'':>6}")
         else:
             say(f"{name:<34} {linli.row()} | {bare.row()} | {linli.rate / bare.rate:6.3f}")
     for name, linli, bare in rows:
@@ -271,6 +288,7 @@ async def main() -> None:
         w = await seed(url)
         rows: list[tuple[str, Result, Result | None]] = []
         n_linli = min(RESIDENTS, int(os.environ.get("BENCH_MAX_REQUESTS", str(RESIDENTS))))
+        half = RESIDENTS // 2
 
         with support.serve_bare(url) as bare_base, support.serve_app(url, workers=1) as app_base:
             # Warm up both (imports, pools, first-request costs).
@@ -278,50 +296,62 @@ async def main() -> None:
             run(app_base, redemptions(w, warm[:32], hot=False, bare=False), connections=4)
             run(bare_base, redemptions(w, warm[32:], hot=False, bare=True), connections=4)
 
-            for name, hot in (("redemption, 100 merchants", False), ("redemption, one hot merchant", True)):
+            if wanted("redemption"):
+                for name, hot in (
+                    ("redemption, 100 merchants", False),
+                    ("redemption, one hot merchant", True),
+                ):
+                    codes = await fresh_codes(url, w.residents)
+                    reqs = redemptions(w, codes[:n_linli], hot=hot, bare=False)
+                    linli = run_profiled(app_base, reqs) if not hot else run(app_base, reqs)
+                    codes = await fresh_codes(url, w.residents)
+                    bare = run(bare_base, redemptions(w, codes, hot=hot, bare=True))
+                    rows.append((name, linli, bare))
+
+            if wanted("two") or wanted("redemption"):
                 codes = await fresh_codes(url, w.residents)
-                linli = run(app_base, redemptions(w, codes[:n_linli], hot=hot, bare=False))
+                two = run(app_base, redemptions(w, codes[:n_linli], hot=False, bare=False), connections=2)
                 codes = await fresh_codes(url, w.residents)
-                bare = run(bare_base, redemptions(w, codes, hot=hot, bare=True))
-                rows.append((name, linli, bare))
+                two_bare = run(bare_base, redemptions(w, codes, hot=False, bare=True), connections=2)
+                rows.append(("redemption, 2 connections", two, two_bare))
 
-            codes = await fresh_codes(url, w.residents)
-            two = run(app_base, redemptions(w, codes[:n_linli], hot=False, bare=False), connections=2)
-            codes = await fresh_codes(url, w.residents)
-            two_bare = run(bare_base, redemptions(w, codes, hot=False, bare=True), connections=2)
-            rows.append(("redemption, 2 connections", two, two_bare))
+            if wanted("donation"):
+                rows.append(
+                    (
+                        "donation between residents",
+                        run_profiled(app_base, donations(w, n_linli, bare=False)),
+                        run(bare_base, donations(w, RESIDENTS, bare=True)),
+                    )
+                )
+            if wanted("booking"):
+                rows.append(
+                    (
+                        "booking a slot",
+                        run_profiled(app_base, bookings(w, w.residents[:half], 0, bare=False)),
+                        run(bare_base, bookings(w, w.residents[half:], 100, bare=True)),
+                    )
+                )
+            if wanted("intake"):
+                rows.append(
+                    (
+                        "ticket intake",
+                        run_profiled(app_base, intakes(w, w.residents[:half], bare=False)),
+                        run(bare_base, intakes(w, w.residents[half:], bare=True)),
+                    )
+                )
+            if wanted("queue"):
+                rows.append(
+                    (
+                        "staff ticket queue read",
+                        run_profiled(app_base, queue_reads(w, 40000, bare=False)),
+                        run(bare_base, queue_reads(w, 80000, bare=True)),
+                    )
+                )
 
-            rows.append(
-                (
-                    "donation between residents",
-                    run(app_base, donations(w, n_linli, bare=False)),
-                    run(bare_base, donations(w, RESIDENTS, bare=True)),
-                )
-            )
-            half = RESIDENTS // 2
-            rows.append(
-                (
-                    "booking a slot",
-                    run(app_base, bookings(w, w.residents[:half], 0, bare=False)),
-                    run(bare_base, bookings(w, w.residents[half:], 100, bare=True)),
-                )
-            )
-            rows.append(
-                (
-                    "ticket intake",
-                    run(app_base, intakes(w, w.residents[:half], bare=False)),
-                    run(bare_base, intakes(w, w.residents[half:], bare=True)),
-                )
-            )
-            rows.append(
-                (
-                    "staff ticket queue read",
-                    run(app_base, queue_reads(w, 40000, bare=False)),
-                    run(bare_base, queue_reads(w, 80000, bare=True)),
-                )
-            )
-
-        if support.serve_takes_workers():
+        say_multi: Callable[[], None] = lambda: None  # noqa: E731
+        if not wanted("multi") or not rows or rows[0][0] != "redemption, 100 merchants":
+            pass
+        elif support.serve_takes_workers():
             with support.serve_app(url, workers=None) as multi_base:
                 codes = await fresh_codes(url, w.residents)
                 run(multi_base, redemptions(w, codes[:64], hot=False, bare=False), connections=8)
@@ -329,7 +359,7 @@ async def main() -> None:
                 multi = run(multi_base, redemptions(w, codes, hot=False, bare=False))
             single = rows[0][1]
             rows.append((f"redemption, default workers ({os.cpu_count()} CPUs)", multi, None))
-            say_multi: Callable[[], None] = lambda: say(  # noqa: E731
+            say_multi = lambda: say(  # noqa: E731
                 f"default workers ÷ one process (redemption, 100 merchants): {multi.rate / single.rate:.2f}"
             )
         else:

@@ -13,6 +13,7 @@ load generator in another process.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import json
 import os
@@ -238,12 +239,50 @@ def _wait_ready(base: str, proc: subprocess.Popen[bytes], path: str, timeout: fl
     raise RuntimeError(f"{base}{path} not ready after {timeout:.0f} s")
 
 
+PIDS: dict[str, int] = {}
+
+
+@contextlib.contextmanager
+def profiling(base: str, out: str, seconds: float) -> Iterator[None]:
+    """py-spy (from PyPI, on PATH) records the server behind `base` for `seconds`; folded stacks to `out`."""
+    spy = shutil.which("py-spy")
+    if spy is None:
+        say("BENCH_PROFILE set but py-spy is not on PATH (pip install py-spy); not profiling")
+        yield
+        return
+    proc = subprocess.Popen(
+        [
+            spy,
+            "record",
+            "--pid",
+            str(PIDS[base]),
+            "--duration",
+            f"{seconds:.0f}",
+            "--rate",
+            "200",
+            "--format",
+            "raw",
+            "--output",
+            out,
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        proc.wait(timeout=seconds + 60)
+        say(f"profile of the API process written to {out}")
+
+
 @contextlib.contextmanager
 def _process(args: list[str], env: dict[str, str], base: str, ready_path: str) -> Iterator[str]:
     log = tempfile.NamedTemporaryFile(prefix="linli-bench-", suffix=".log", delete=False)
     proc = subprocess.Popen(
         args, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
+    PIDS[base] = proc.pid
     try:
         try:
             _wait_ready(base, proc, ready_path)
@@ -343,9 +382,34 @@ class Result:
     p99_ms: float
     errors: int
     sample_error: str
+    cpu_ms: float = 0.0  # server CPU (user + system) per request, all its processes
 
     def row(self) -> str:
-        return f"{self.rate:9.1f} {self.p50_ms:8.1f} {self.p99_ms:8.1f} {self.errors:6d}"
+        return f"{self.rate:9.1f} {self.p50_ms:8.1f} {self.p99_ms:8.1f} {self.cpu_ms:7.2f} {self.errors:6d}"
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) used so far by `pid` and its live descendants (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    family, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, ppid in parents.items():
+            if ppid == parent and child not in family:
+                family.add(child)
+                frontier.append(child)
+    return sum(used.get(p, 0.0) for p in family)
 
 
 def _request_file(requests: Sequence[Request]) -> Path:
@@ -362,13 +426,20 @@ def load(base: str, requests: Sequence[Request], *, connections: int, seconds: f
     """Drive `base` with `connections` keep-alive connections for `seconds`, each request used once
     (wrk stops a connection when its share runs out, so no request is ever replayed)."""
     path = _request_file(requests)
+    pid = PIDS.get(base)
+    before = cpu_seconds(pid) if pid else 0.0
     try:
         if shutil.which("wrk"):
-            return _wrk(base, path, connections, seconds)
-        say("wrk not found (Debian: apt-get install wrk); using bench.loadgen, an asyncio client process")
-        return _loadgen(base, path, connections, seconds)
+            result = _wrk(base, path, connections, seconds)
+        else:
+            say("wrk not found (Debian: apt-get install wrk); using bench.loadgen, an asyncio client process")
+            result = _loadgen(base, path, connections, seconds)
     finally:
         path.unlink()
+    if pid and result.requests:
+        spent = cpu_seconds(pid) - before
+        result = dataclasses.replace(result, cpu_ms=round(1000 * spent / result.requests, 2))
+    return result
 
 
 def _wrk(base: str, path: Path, connections: int, seconds: float) -> Result:

@@ -113,6 +113,20 @@ async def _service(db: AsyncSession, service_id: uuid.UUID) -> BookableService:
     return service
 
 
+async def _audit(db: AsyncSession, who: Principal, booking: Booking, action: str, **details: object) -> None:
+    """An audit entry for a booking changed by `who` for its resident (代预约, staff cancel, approve, check-in)."""
+    await audit.record(
+        db,
+        actor_id=who.id,
+        on_behalf_of=booking.user_id,
+        action=f"bookings.{action}",
+        target_type="booking",
+        target_id=booking.id,
+        community_id=booking.community_id,
+        **details,
+    )
+
+
 # ---------------------------------------------------------------- booking
 
 
@@ -205,16 +219,7 @@ async def book(db: AsyncSession, who: Principal, body: BookingIn) -> BookingOut:
     await db.flush()
     await _tell(db, booking, service, slot)
     if on_behalf:
-        await audit.record(
-            db,
-            actor_id=who.id,
-            on_behalf_of=resident.id,
-            action="bookings.booked_on_behalf",
-            target_type="booking",
-            target_id=booking.id,
-            community_id=slot.community_id,
-            status=status.value,
-        )
+        await _audit(db, who, booking, "booked_on_behalf", status=status.value)
     return BookingOut.model_validate(booking)
 
 
@@ -389,16 +394,7 @@ async def cancel(db: AsyncSession, who: Principal, booking_id: uuid.UUID, body: 
         await db.flush()
         await _promote(db, slot, service, now)
     if booking.user_id != who.id:
-        await audit.record(
-            db,
-            actor_id=who.id,
-            on_behalf_of=booking.user_id,
-            action="bookings.cancelled",
-            target_type="booking",
-            target_id=booking.id,
-            community_id=booking.community_id,
-            reason=body.reason,
-        )
+        await _audit(db, who, booking, "cancelled", reason=body.reason)
         await notify(
             db,
             user_id=booking.user_id,
@@ -428,15 +424,7 @@ async def approve(db: AsyncSession, who: Principal, booking_id: uuid.UUID) -> Bo
         body=f"{local(slot.start_at)}，{service.location}",
         link=f"/bookings/{booking.id}",
     )
-    await audit.record(
-        db,
-        actor_id=who.id,
-        on_behalf_of=booking.user_id,
-        action="bookings.approved",
-        target_type="booking",
-        target_id=booking.id,
-        community_id=booking.community_id,
-    )
+    await _audit(db, who, booking, "approved")
     return BookingOut.model_validate(booking)
 
 
@@ -476,14 +464,5 @@ async def check_in(
     if booking.hold_id is not None:
         await payments.post(db, booking.hold_id, actor_id=who.id)
     await db.flush()
-    await audit.record(
-        db,
-        actor_id=who.id,
-        on_behalf_of=booking.user_id,
-        action="bookings.checked_in",
-        target_type="booking",
-        target_id=booking.id,
-        community_id=booking.community_id,
-        by_code=code is not None,
-    )
+    await _audit(db, who, booking, "checked_in", by_code=code is not None)
     return BookingOut.model_validate(booking)

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.identity import service as identity
 from app.ledger import service as ledger
 from app.models.bookings import BookableService, ProviderKind
 from app.models.ledger import Asset, TransferKind
@@ -27,9 +28,10 @@ async def hold(
     expires_at: datetime,
     actor_id: uuid.UUID | None,
 ) -> uuid.UUID:
-    debit = await ledger.user_account(db, user_id, Asset.points)
+    owner = await identity.get_user(db, user_id)
+    debit = await ledger.user_account(db, user_id, Asset.points, community_id=owner.community_id)
     if service.provider_kind is ProviderKind.merchant and service.merchant_id is not None:
-        credit = await ledger.merchant_account(db, service.merchant_id)
+        credit = await ledger.merchant_account(db, service.merchant_id, community_id=service.community_id)
     else:
         credit = await ledger.system_account(db, service.community_id, "issuance", Asset.points)
     pending = await ledger.hold(

@@ -120,7 +120,7 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(plain, default=str).encode()).decode().rstrip("=")
 
 
-def _page_params(
+async def _page_params(
     limit: Annotated[int, Query(ge=1, le=100, description="Page size (max 100)")] = 20,
     cursor: Annotated[str | None, Query(max_length=500, description="Opaque cursor from next_cursor")] = None,
 ) -> PageParams:

@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit, clock
+from app.core import clock
 from app.grid import errors
 from app.grid.config import rules
 from app.grid.schemas import (
@@ -32,6 +32,7 @@ from app.identity.community import acting_community
 from app.identity.principal import Principal
 from app.models.grid import BoardEntry, BoardLevel, BoardRole, Building
 from app.models.identity import OrgUnit
+from app.platform import audit
 
 LEVEL_ORDER = {BoardLevel.building: 0, BoardLevel.grid: 1, BoardLevel.community: 2}
 ROLE_ORDER = {role: n for n, role in enumerate(BoardRole)}

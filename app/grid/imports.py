@@ -26,7 +26,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit
 from app.grid import errors
 from app.grid.config import rules
 from app.grid.schemas import ImportOut, ImportRow
@@ -34,6 +33,7 @@ from app.identity.community import acting_community
 from app.identity.principal import Principal
 from app.models.grid import Building
 from app.models.identity import OrgKind, OrgUnit
+from app.platform import audit
 
 HEADERS = {
     "小区": "compound",

@@ -30,7 +30,7 @@ async def seed(db: AsyncSession, world: DemoWorld) -> None:
             await ledger.transfer(
                 db,
                 debit=await ledger.system_account(db, resident.community_id, "issuance", asset),
-                credit=await ledger.user_account(db, resident.id, asset),
+                credit=await ledger.user_account(db, resident.id, asset, community_id=resident.community_id),
                 amount=amount,
                 kind=TransferKind.grant,
                 reference=f"grant:{resident.id}",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -145,12 +145,11 @@ async def grant(db: AsyncSession, who: Principal, body: GrantIn) -> Transfer:
         # Nobody issues value to themselves; another staff member grants it (issue #18).
         raise SelfGrant()
     assert user.community_id is not None
-    wallet_account = await ledger.user_account(db, user.id, body.asset)
     issuance = await ledger.system_account(db, user.community_id, "issuance", body.asset)
-    row = await ledger.transfer(
+    row = await ledger.move(
         db,
         debit=issuance,
-        credit=wallet_account,
+        credit=ledger.Wallet(user.id, body.asset, user.community_id),
         amount=body.amount,
         kind=TransferKind.grant,
         reference=f"grant:{user.id}",
@@ -184,23 +183,23 @@ async def donate(db: AsyncSession, who: Principal, body: DonationIn) -> Transfer
     community = await db.get(OrgUnit, who.community_id)
     if community is None or not community.donations_enabled:
         raise DonationsDisabled()
-    sender = await ledger.user_account(db, who.id, body.asset)
-    receiver = await ledger.user_account(db, recipient.id, body.asset)
-    # Lock both wallets (in id order, as the transfer will) before counting today's donations.
-    await ledger.lock_accounts(db, sender.id, receiver.id)
-    given_today = (
-        await db.execute(
-            select(func.coalesce(func.sum(Transfer.amount), 0)).where(
-                Transfer.debit_account_id == sender.id,
-                Transfer.kind == TransferKind.donation,
-                Transfer.created_at >= clock.local_midnight(clock.today()),
-            )
-        )
-    ).scalar_one()
+    sender = ledger.Wallet(who.id, body.asset, who.community_id)
+    receiver = ledger.Wallet(recipient.id, body.asset, recipient.community_id)
+    # Lock both wallets (in id order, as the move will), then count today's donations under that lock.
+    locked, wallets = await _lock_wallets(db, sender, receiver)
+    if not locked:
+        # A first donation (to or from someone): the missing wallet is made while no lock is held, so
+        # the locks below are still taken in id order (see app/ledger/moves.py).
+        for wallet in (sender, receiver):
+            if wallet.user_id not in wallets:
+                await ledger.user_account(db, wallet.user_id, wallet.asset, community_id=wallet.community_id)
+        locked, wallets = await _lock_wallets(db, sender, receiver)
+    assert locked
+    given_today = await _donated_since(db, wallets[sender.user_id], clock.local_midnight(clock.today()))
     limit = DAILY_DONATION_LIMIT[body.asset]
-    if int(given_today) + body.amount > limit:
-        raise DonationLimitExceeded(limit=limit, given_today=int(given_today))
-    return await ledger.transfer(
+    if given_today + body.amount > limit:
+        raise DonationLimitExceeded(limit=limit, given_today=given_today)
+    return await ledger.move(
         db,
         debit=sender,
         credit=receiver,
@@ -210,3 +209,48 @@ async def donate(db: AsyncSession, who: Principal, body: DonationIn) -> Transfer
         actor_id=who.id,
         memo=body.memo,
     )
+
+
+# Both wallets locked in id order, only when both exist (nothing is locked otherwise).
+_LOCK_WALLETS = text("""
+WITH found AS (
+    SELECT id, user_id FROM ledger_accounts
+    WHERE asset = CAST(:asset AS ledger_asset) AND user_id IN (CAST(:sender AS uuid), CAST(:receiver AS uuid))
+), locked AS (
+    SELECT a.id, a.user_id FROM ledger_accounts a
+    WHERE a.id IN (SELECT id FROM found) AND (SELECT count(*) FROM found) = 2
+    ORDER BY a.id
+    FOR UPDATE
+)
+SELECT id, user_id, true AS locked FROM locked
+UNION ALL
+SELECT id, user_id, false FROM found WHERE NOT EXISTS (SELECT 1 FROM locked)
+""")
+
+# A separate statement after the lock: its snapshot sees every donation committed before the lock.
+_DONATED_SINCE = text("""
+SELECT coalesce(sum(amount), 0) FROM ledger_transfers
+WHERE debit_account_id = CAST(:account AS uuid) AND kind = 'donation' AND created_at >= CAST(:since AS timestamptz)
+""")
+
+
+async def _lock_wallets(
+    db: AsyncSession, sender: ledger.Wallet, receiver: ledger.Wallet
+) -> tuple[bool, dict[uuid.UUID, uuid.UUID]]:
+    """Whether both wallets are now locked, and owner → wallet id of those that exist."""
+    conn = await db.connection()
+    rows = (
+        await conn.execute(
+            _LOCK_WALLETS,
+            {"asset": sender.asset.value, "sender": sender.user_id, "receiver": receiver.user_id},
+        )
+    ).all()
+    return bool(rows) and bool(rows[0].locked), {
+        uuid.UUID(str(r.user_id)): uuid.UUID(str(r.id)) for r in rows
+    }
+
+
+async def _donated_since(db: AsyncSession, account_id: uuid.UUID, since: datetime) -> int:
+    conn = await db.connection()
+    given = await conn.scalar(_DONATED_SINCE, {"account": account_id, "since": since})
+    return int(given or 0)

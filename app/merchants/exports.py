@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core import clock
 from app.core.exports import Export
 from app.identity.principal import Principal
-from app.merchants import redemptions, settlements
+from app.merchants import redemption_history, settlements
 from app.merchants.schemas import RedemptionFilter
 from app.platform import audit
 
@@ -63,7 +63,7 @@ async def redemptions_file(db: AsyncSession, who: Principal, f: RedemptionFilter
         admin_communities=who.admin_communities,
         admin_units=who.admin_units,
     )
-    found = await redemptions.rows_for_export(db, staff_only, f)
+    found = await redemption_history.rows_for_export(db, staff_only, f)
     rows = [
         [
             r.created_at,

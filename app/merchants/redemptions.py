@@ -1,21 +1,25 @@
-"""Redemption at the till (核销), refunds and the histories. Services flush, never commit.
+"""Redemption at the till (核销) and the resident's confirmation of a large one. Services flush, never commit.
+Refunds are in `app.merchants.refunds`, the histories in `app.merchants.redemption_history`.
 
 Lock order, the same on every path so concurrent requests cannot deadlock:
 redemption code or redemption row → offer row → ledger accounts (the ledger locks those in id order).
+
+The till's common case (no offer, no confirmation) is four plain statements after the idempotency
+claim: the merchant; the code looked up, locked, spent and the redemption row written (one statement);
+the resident's notification; the ledger move (one statement). Offers and confirmations add their own.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select, tuple_
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
 from app.core.errors import _
-from app.core.pagination import Page, PageParams, page_of
 from app.core.privacy import mask_name, mask_phone
 from app.core.ratelimit import Limiter, attempt
 from app.core.security import sha256_hex
@@ -25,17 +29,7 @@ from app.ledger import service as ledger
 from app.ledger.errors import InsufficientBalance
 from app.merchants import errors
 from app.merchants.config import rules
-from app.merchants.schemas import (
-    MaskedResident,
-    PendingRedemptionOut,
-    RedeemIn,
-    RedemptionFilter,
-    RedemptionOut,
-    RedemptionSummary,
-    RefundIn,
-    RefundOut,
-    SummaryRow,
-)
+from app.merchants.schemas import MaskedResident, PendingRedemptionOut, RedeemIn, RedemptionOut
 from app.merchants.service import offer_available
 from app.models.identity import User
 from app.models.ledger import Asset, TransferKind
@@ -44,25 +38,50 @@ from app.models.merchants import (
     Offer,
     PendingRedemption,
     Redemption,
-    RedemptionCode,
     RedemptionStatus,
-    Refund,
 )
 from app.notifications.service import notify
 from app.platform import audit
 
+_REDEMPTIONS: Table = Redemption.__table__  # type: ignore[assignment]
+
 # ---------------------------------------------------------------- shapes
 
-# A SELECT under construction (SQLAlchemy's generic Select types its columns; these helpers take any).
-Query = Any
+
+@dataclass(frozen=True)
+class Shop:
+    """The merchant a till redeems for, as the redemption needs it (one plain SELECT)."""
+
+    id: uuid.UUID
+    community_id: uuid.UUID
+    name: str
+    active: bool
+
+    @classmethod
+    def of(cls, merchant: Merchant) -> Shop:
+        return cls(merchant.id, merchant.community_id, merchant.name, merchant.active)
 
 
-def masked(user: User) -> MaskedResident:
+@dataclass(frozen=True)
+class Resident:
+    """The code's owner, read with the code."""
+
+    id: uuid.UUID
+    community_id: uuid.UUID | None
+    name: str
+    phone: str | None
+
+    @classmethod
+    def of(cls, user: User) -> Resident:
+        return cls(user.id, user.community_id, user.name, user.phone)
+
+
+def masked(user: User | Resident) -> MaskedResident:
     return MaskedResident(name=mask_name(user.name), phone=mask_phone(user.phone))
 
 
 def redemption_out(
-    row: Redemption, merchant_name: str, offer_name: str | None, resident: User
+    row: Redemption, merchant_name: str, offer_name: str | None, resident: User | Resident
 ) -> RedemptionOut:
     return RedemptionOut(
         id=row.id,
@@ -125,7 +144,7 @@ async def lift_lockout(db: AsyncSession, who: Principal, limiter: Limiter, merch
     )
 
 
-async def till_merchant(db: AsyncSession, who: Principal, merchant_id: uuid.UUID | None) -> Merchant:
+async def till_merchant(db: AsyncSession, who: Principal, merchant_id: uuid.UUID | None) -> Shop:
     """The merchant the caller redeems for: the one they work at, or the one they name."""
     mine = who.merchant_ids
     if merchant_id is None:
@@ -134,10 +153,55 @@ async def till_merchant(db: AsyncSession, who: Principal, merchant_id: uuid.UUID
         merchant_id = next(iter(mine))
     elif merchant_id not in mine:
         raise errors.NotYourMerchant()
-    merchant = await db.get(Merchant, merchant_id)
-    if merchant is None:
+    conn = await db.connection()
+    found = (
+        await conn.execute(
+            select(Merchant.id, Merchant.community_id, Merchant.name, Merchant.active).where(
+                Merchant.id == merchant_id
+            )
+        )
+    ).one_or_none()
+    if found is None:
         raise errors.MerchantNotFound()
-    return merchant
+    return Shop(found.id, found.community_id, found.name, found.active)
+
+
+# The code looked up and locked with its owner; spent when it is live and the owner belongs to the till's
+# community; and, on the common path (`write`), the redemption row written: one round trip. The
+# redemption names its ledger transfer by an id chosen here (ledger ids are referenced, never joined).
+_SPEND = text("""
+WITH code AS (
+    SELECT rc.user_id, rc.used_at, rc.expires_at, u.community_id, u.name, u.phone
+    FROM redemption_codes rc JOIN users u ON u.id = rc.user_id
+    WHERE rc.code_hash = :code_hash
+    FOR UPDATE OF rc
+), spent AS (
+    UPDATE redemption_codes r SET used_at = CAST(:now AS timestamptz)
+    FROM code
+    WHERE r.user_id = code.user_id AND code.used_at IS NULL AND code.expires_at > CAST(:now AS timestamptz)
+      AND code.community_id = CAST(:community_id AS uuid)
+    RETURNING r.user_id
+), written AS (
+    INSERT INTO redemptions (id, merchant_id, community_id, resident_id, staff_id, offer_id, points,
+        refunded_points, status, transfer_id, created_at)
+    SELECT CAST(:id AS uuid), CAST(:merchant_id AS uuid), CAST(:community_id AS uuid), spent.user_id,
+        CAST(:staff_id AS uuid), NULL, CAST(:points AS integer), 0, 'completed', CAST(:transfer_id AS uuid),
+        CAST(:now AS timestamptz)
+    FROM spent WHERE CAST(:write AS boolean)
+    RETURNING id
+)
+SELECT code.user_id, code.used_at, code.expires_at, code.community_id, code.name, code.phone,
+       EXISTS (SELECT 1 FROM written) AS written
+FROM code
+""")
+
+
+@dataclass(frozen=True)
+class Written:
+    """A redemption row already in the table (by `_SPEND`), and the id its ledger transfer will take."""
+
+    id: uuid.UUID
+    transfer_id: uuid.UUID
 
 
 async def redeem(db: AsyncSession, who: Principal, limiter: Limiter, body: RedeemIn) -> RedemptionOut:
@@ -152,14 +216,26 @@ async def redeem(db: AsyncSession, who: Principal, limiter: Limiter, body: Redee
     # Count first, then look the code up: parallel guesses cannot outrun the lock-out.
     await _count_attempt(limiter, who, merchant.id)
     now = clock.now()
+    limit = rules().confirm_above_points
+    plain = body.offer_id is None and body.points is not None and body.points <= limit
+    written = Written(uuid.uuid4(), uuid.uuid4())
+    conn = await db.connection()
     code = (
-        await db.execute(
-            select(RedemptionCode)
-            .where(RedemptionCode.code_hash == sha256_hex(body.code))
-            .with_for_update()
-            .execution_options(populate_existing=True)
+        await conn.execute(
+            _SPEND,
+            {
+                "code_hash": sha256_hex(body.code),
+                "now": now,
+                "community_id": merchant.community_id,
+                "id": written.id,
+                "merchant_id": merchant.id,
+                "staff_id": who.id,
+                "points": body.points or 0,
+                "transfer_id": written.transfer_id,
+                "write": plain,
+            },
         )
-    ).scalar_one_or_none()
+    ).one_or_none()
     if code is None:
         raise errors.CodeInvalid()  # matches nothing: a guess, and it stays counted
     # A code that exists was not guessed: a used one scanned twice, or a queue of expired ones,
@@ -169,20 +245,23 @@ async def redeem(db: AsyncSession, who: Principal, limiter: Limiter, body: Redee
         raise errors.CodeUsed()
     if code.expires_at <= now:
         raise errors.CodeExpired()
-    resident = await identity.get_user(db, code.user_id)
-    if resident.community_id != merchant.community_id:
+    if code.community_id != merchant.community_id:
         # Points are issued and settled per community; a code from elsewhere is not valid here.
         raise errors.CodeInvalid(
             _("该居民不属于本商户所在社区，不能在此核销", "This resident belongs to another community")
         )
+    resident = Resident(code.user_id, code.community_id, code.name, code.phone)
+    if plain:
+        assert body.points is not None
+        assert code.written
+        return await _complete(db, merchant, resident, who.id, None, body.points, now, written)
 
     points = body.points
     if body.offer_id is not None:
         offer = await _offer_for(db, merchant, resident.id, body.offer_id, now, reserve=False)
         points = offer.points
     assert points is not None
-    if points > rules().confirm_above_points:
-        code.used_at = now
+    if points > limit:
         pending = PendingRedemption(
             merchant_id=merchant.id,
             community_id=merchant.community_id,
@@ -207,12 +286,12 @@ async def redeem(db: AsyncSession, who: Principal, limiter: Limiter, body: Redee
         raise errors.ConfirmationRequired(
             pending_id=str(pending.id), points=points, expires_at=pending.expires_at.isoformat()
         )
-    return await _complete(db, merchant, resident, who.id, body.offer_id, points, now, code)
+    return await _complete(db, merchant, resident, who.id, body.offer_id, points, now, None)
 
 
 async def _offer_for(
     db: AsyncSession,
-    merchant: Merchant,
+    merchant: Shop,
     resident_id: uuid.UUID,
     offer_id: uuid.UUID,
     now: datetime,
@@ -250,23 +329,40 @@ async def _offer_for(
 
 async def _complete(
     db: AsyncSession,
-    merchant: Merchant,
-    resident: User,
+    merchant: Shop,
+    resident: Resident,
     staff_id: uuid.UUID,
     offer_id: uuid.UUID | None,
     points: int,
     now: datetime,
-    code: RedemptionCode | None,
+    written: Written | None,
 ) -> RedemptionOut:
+    """The points move resident → merchant; the redemption row is written first unless `_SPEND` did."""
     offer = await _offer_for(db, merchant, resident.id, offer_id, now, reserve=True) if offer_id else None
     if offer is not None:
         points = offer.points
-    redemption_id = uuid.uuid4()
     # Everything that does not need the ledger happens before it: the merchant's account row is the
     # hot lock (one per shop), held from the transfer until commit, so keep that stretch short.
-    if code is not None:
-        code.used_at = now
-    await db.flush()
+    if written is None:
+        written = Written(uuid.uuid4(), uuid.uuid4())
+        if db.new or db.dirty:
+            await db.flush()
+        conn = await db.connection()
+        await conn.execute(
+            insert(_REDEMPTIONS).values(
+                id=written.id,
+                merchant_id=merchant.id,
+                community_id=merchant.community_id,
+                resident_id=resident.id,
+                staff_id=staff_id,
+                offer_id=offer.id if offer else None,
+                points=points,
+                refunded_points=0,
+                status=RedemptionStatus.completed,
+                transfer_id=written.transfer_id,
+                created_at=now,
+            )
+        )
     what = f"「{offer.name}」" if offer else ""
     await notify(
         db,
@@ -274,38 +370,37 @@ async def _complete(
         kind="redemption.made",
         title="积分核销成功",
         body=f"您在{merchant.name}{what}使用了 {points} 积分。",
-        link=f"/redemptions/{redemption_id}",
-        data={"redemption_id": str(redemption_id), "points": points, "merchant_id": str(merchant.id)},
+        link=f"/redemptions/{written.id}",
+        data={"redemption_id": str(written.id), "points": points, "merchant_id": str(merchant.id)},
     )
-    wallet = await ledger.user_account(db, resident.id, Asset.points)
-    till = await ledger.merchant_account(db, merchant.id)
     try:
-        moved = await ledger.transfer(
+        await ledger.move(
             db,
-            debit=wallet,
-            credit=till,
+            debit=ledger.Wallet(resident.id, Asset.points, resident.community_id),
+            credit=ledger.Till(merchant.id, merchant.community_id),
             amount=points,
             kind=TransferKind.redemption,
-            reference=f"redemption:{redemption_id}",
+            reference=f"redemption:{written.id}",
             actor_id=staff_id,
             memo=(offer.name if offer else merchant.name)[:200],
+            transfer_id=written.transfer_id,
         )
     except InsufficientBalance as exc:
         raise errors.InsufficientPoints() from exc
-    row = Redemption(
-        id=redemption_id,
+    return RedemptionOut(
+        id=written.id,
         merchant_id=merchant.id,
-        community_id=merchant.community_id,
-        resident_id=resident.id,
-        staff_id=staff_id,
+        merchant_name=merchant.name,
         offer_id=offer.id if offer else None,
+        offer_name=offer.name if offer else None,
         points=points,
-        transfer_id=moved.id,
+        refunded_points=0,
+        status=RedemptionStatus.completed,
+        staff_id=staff_id,
+        settlement_id=None,
         created_at=now,
+        resident=masked(resident),
     )
-    db.add(row)
-    await db.flush()
-    return redemption_out(row, merchant.name, offer.name if offer else None, resident)
 
 
 async def pending_for_resident(db: AsyncSession, who: Principal) -> list[PendingRedemptionOut]:
@@ -373,241 +468,11 @@ async def decide_pending(
     if confirm and not merchant.active:
         raise errors.MerchantInactive()
     if confirm:
-        done = await _complete(db, merchant, who.user, p.staff_id, p.offer_id, p.points, now, None)
+        done = await _complete(
+            db, Shop.of(merchant), Resident.of(who.user), p.staff_id, p.offer_id, p.points, now, None
+        )
         p.status, p.redemption_id = "confirmed", done.id
     else:
         p.status = "declined"
     await db.flush()
     return _pending_out(p, merchant.name)
-
-
-# ---------------------------------------------------------------- refunds
-
-
-async def refund(db: AsyncSession, who: Principal, redemption_id: uuid.UUID, body: RefundIn) -> RefundOut:
-    """Give back all or part of a redemption: the merchant's staff within the window, community staff any time."""
-    row = (
-        await db.execute(
-            select(Redemption)
-            .where(Redemption.id == redemption_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    ).scalar_one_or_none()
-    if row is None:
-        raise errors.RedemptionNotFound()
-    as_staff = who.is_staff_of(row.community_id)
-    as_merchant = row.merchant_id in who.merchant_ids
-    if not (as_staff or as_merchant):
-        if row.resident_id == who.id:
-            raise errors.RefundNotAllowed()
-        raise errors.RedemptionNotFound()
-    now = clock.now()
-    window = timedelta(hours=rules().refund_window_hours)
-    if not as_staff and now - row.created_at > window:
-        raise errors.RefundWindowClosed()
-    remaining = row.points - row.refunded_points
-    points = body.points if body.points is not None else remaining
-    if remaining <= 0 or points > remaining:
-        raise errors.RefundExceeds(remaining=remaining)
-
-    offer: Offer | None = None
-    if row.offer_id is not None:
-        offer = (
-            await db.execute(
-                select(Offer)
-                .where(Offer.id == row.offer_id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-        ).scalar_one()
-        if points == remaining and offer.stock is not None:
-            offer.stock += 1  # the item came back to the shelf
-
-    refund_id = uuid.uuid4()
-    try:
-        moved = await ledger.reverse(
-            db,
-            row.transfer_id,
-            amount=points,
-            kind=TransferKind.refund,
-            reference=f"refund:{refund_id}",
-            actor_id=who.id,
-            memo=body.reason,
-        )
-    except InsufficientBalance as exc:
-        raise errors.MerchantBalanceShort() from exc
-    row.refunded_points += points
-    row.status = (
-        RedemptionStatus.refunded
-        if row.refunded_points == row.points
-        else RedemptionStatus.partially_refunded
-    )
-    item = Refund(
-        id=refund_id,
-        redemption_id=row.id,
-        merchant_id=row.merchant_id,
-        community_id=row.community_id,
-        points=points,
-        reason=body.reason,
-        actor_id=who.id,
-        transfer_id=moved.id,
-        created_at=now,
-    )
-    db.add(item)
-    await db.flush()
-    merchant = await db.get(Merchant, row.merchant_id)
-    assert merchant is not None
-    resident = await identity.get_user(db, row.resident_id)
-    if as_staff:
-        await audit.record(
-            db,
-            actor_id=who.id,
-            action="redemption.refund",
-            target_type="redemption",
-            target_id=row.id,
-            community_id=row.community_id,
-            on_behalf_of=resident.id,
-            points=points,
-            reason=body.reason,
-        )
-    await notify(
-        db,
-        user_id=resident.id,
-        kind="redemption.refunded",
-        title="积分已退还",
-        body=f"{merchant.name}退还了 {points} 积分：{body.reason}",
-        link=f"/redemptions/{row.id}",
-        data={"redemption_id": str(row.id), "points": points},
-    )
-    return RefundOut(
-        id=item.id,
-        redemption_id=row.id,
-        points=points,
-        reason=item.reason,
-        actor_id=who.id,
-        created_at=item.created_at,
-        redemption=redemption_out(row, merchant.name, offer.name if offer else None, resident),
-    )
-
-
-# ---------------------------------------------------------------- histories
-
-
-def scoped(who: Principal, query: Query) -> Query:
-    """Merchant staff see their merchants' redemptions, staff their communities', residents their own."""
-    return query.where(
-        or_(
-            Redemption.merchant_id.in_(who.merchant_ids),
-            Redemption.community_id.in_(who.staff_communities),
-            Redemption.resident_id == who.id,
-        )
-    )
-
-
-def filtered(query: Query, f: RedemptionFilter) -> Query:
-    if f.merchant_id is not None:
-        query = query.where(Redemption.merchant_id == f.merchant_id)
-    if f.staff_id is not None:
-        query = query.where(Redemption.staff_id == f.staff_id)
-    if f.day is not None:
-        query = query.where(
-            Redemption.created_at >= clock.local_midnight(f.day),
-            Redemption.created_at < clock.local_midnight(f.day + timedelta(days=1)),
-        )
-    if f.date_from is not None:
-        query = query.where(Redemption.created_at >= clock.local_midnight(f.date_from))
-    if f.date_to is not None:
-        query = query.where(Redemption.created_at < clock.local_midnight(f.date_to + timedelta(days=1)))
-    return query
-
-
-def _rows_query() -> Query:
-    return (
-        select(Redemption, Merchant.name, Offer.name, User)
-        .join(Merchant, Merchant.id == Redemption.merchant_id)
-        .join(User, User.id == Redemption.resident_id)
-        .outerjoin(Offer, Offer.id == Redemption.offer_id)
-    )
-
-
-async def get_redemption(db: AsyncSession, who: Principal, redemption_id: uuid.UUID) -> RedemptionOut:
-    found = (await db.execute(scoped(who, _rows_query().where(Redemption.id == redemption_id)))).one_or_none()
-    if found is None:
-        raise errors.RedemptionNotFound()
-    return redemption_out(*found)
-
-
-async def list_redemptions(
-    db: AsyncSession, who: Principal, params: PageParams, f: RedemptionFilter
-) -> Page[Any]:
-    query = filtered(scoped(who, _rows_query()), f)
-    query = query.order_by(Redemption.created_at.desc(), Redemption.id.desc()).limit(params.limit + 1)
-    position = params.after(datetime, uuid.UUID)
-    if position:
-        at, last = position
-        query = query.where(tuple_(Redemption.created_at, Redemption.id) < tuple_(literal(at), literal(last)))
-    rows = [redemption_out(*r) for r in (await db.execute(query)).all()]
-    return page_of(rows, params, lambda r: [r.created_at.isoformat(), str(r.id)])
-
-
-async def rows_for_export(
-    db: AsyncSession, who: Principal, f: RedemptionFilter, limit: int = 50_000
-) -> list[tuple[RedemptionOut, User]]:
-    query = (
-        filtered(scoped(who, _rows_query()), f).order_by(Redemption.created_at, Redemption.id).limit(limit)
-    )
-    return [(redemption_out(*r), r[3]) for r in (await db.execute(query)).all()]
-
-
-async def summary(db: AsyncSession, who: Principal, f: RedemptionFilter) -> RedemptionSummary:
-    """Counts and points per Shanghai day and per staff member (refunds count against their redemption)."""
-    day = func.to_char(func.timezone("Asia/Shanghai", Redemption.created_at), "YYYY-MM-DD")
-    measures = (
-        func.count(Redemption.id),
-        func.coalesce(func.sum(Redemption.points), 0),
-        func.coalesce(func.sum(Redemption.refunded_points), 0),
-    )
-
-    def row(key: str, label: str | None, count: int, points: int, refunded: int) -> SummaryRow:
-        return SummaryRow(
-            key=key,
-            label=label,
-            count=int(count),
-            points=int(points),
-            refunded_points=int(refunded),
-            net_points=int(points) - int(refunded),
-        )
-
-    base = filtered(scoped(who, select(*measures).select_from(Redemption)), f)
-    total = (await db.execute(base)).one()
-    by_day = (
-        await db.execute(
-            filtered(scoped(who, select(day.label("day"), *measures).select_from(Redemption)), f)
-            .group_by(day)
-            .order_by(day)
-        )
-    ).all()
-    by_staff = (
-        await db.execute(
-            filtered(
-                scoped(
-                    who,
-                    select(Redemption.staff_id, User.name, *measures)
-                    .select_from(Redemption)
-                    .join(User, and_(User.id == Redemption.staff_id)),
-                ),
-                f,
-            )
-            .group_by(Redemption.staff_id, User.name)
-            .order_by(User.name)
-        )
-    ).all()
-    return RedemptionSummary(
-        count=int(total[0]),
-        points=int(total[1]),
-        refunded_points=int(total[2]),
-        net_points=int(total[1]) - int(total[2]),
-        by_day=[row(r[0], None, r[1], r[2], r[3]) for r in by_day],
-        by_staff=[row(str(r[0]), r[1], r[2], r[3], r[4]) for r in by_staff],
-    )

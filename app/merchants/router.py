@@ -15,7 +15,7 @@ from app.core.pagination import Page, Pagination
 from app.core.ratelimit import Limiter
 from app.core.text import Text
 from app.identity.deps import CurrentUser, MerchantStaff, Staff
-from app.merchants import exports, redemptions, service, settlements
+from app.merchants import exports, redemption_history, redemptions, refunds, service, settlements
 from app.merchants.schemas import (
     MerchantIn,
     MerchantOut,
@@ -42,7 +42,7 @@ from app.platform.idempotency import IdempotencyDep, RequiredIdempotency
 router = APIRouter()
 
 
-def _limiter(request: Request) -> Limiter:
+async def _limiter(request: Request) -> Limiter:
     return request.app.state.limiter  # type: ignore[no-any-return]
 
 
@@ -193,19 +193,19 @@ async def decline_pending(pending_id: uuid.UUID, who: CurrentUser, db: DB) -> Pe
 @router.get("/redemptions", response_model=Page[RedemptionOut], tags=["redemptions"])
 async def list_redemptions(who: CurrentUser, db: DB, page: Pagination, f: Filter) -> Page[Any]:
     """Redemptions, newest first: merchant staff their shop's, staff their community's, residents their own."""
-    return await redemptions.list_redemptions(db, who, page, f)
+    return await redemption_history.list_redemptions(db, who, page, f)
 
 
 @router.get("/redemptions/summary", response_model=RedemptionSummary, tags=["redemptions"])
 async def redemption_summary(who: CurrentUser, db: DB, f: Filter) -> RedemptionSummary:
     """Totals per day and per staff member over the same filters as the list."""
-    return await redemptions.summary(db, who, f)
+    return await redemption_history.summary(db, who, f)
 
 
 @router.get("/redemptions/{redemption_id}", response_model=RedemptionOut, tags=["redemptions"])
 async def get_redemption(redemption_id: RedemptionId, who: CurrentUser, db: DB) -> RedemptionOut:
     """One redemption in your scope."""
-    return await redemptions.get_redemption(db, who, redemption_id)
+    return await redemption_history.get_redemption(db, who, redemption_id)
 
 
 @router.post(
@@ -215,7 +215,7 @@ async def refund(
     redemption_id: RedemptionId, body: RefundIn, who: CurrentUser, db: DB, idem: RequiredIdempotency
 ) -> JSONResponse:
     """Refund all or part of a redemption (merchant staff within the window, community staff any time)."""
-    return await idem.run(str(who.id), RefundOut, lambda: redemptions.refund(db, who, redemption_id, body))
+    return await idem.run(str(who.id), RefundOut, lambda: refunds.refund(db, who, redemption_id, body))
 
 
 @router.get("/exports/redemptions.csv", response_class=Response, tags=["redemptions"])

@@ -170,7 +170,7 @@ async def confirm(db: AsyncSession, who: Principal, settlement_id: uuid.UUID) ->
     row = await _staff_owned(db, who, settlement_id)
     if row.status is not SettlementStatus.draft:
         raise errors.SettlementTransition(status=row.status.value)
-    till = await ledger.merchant_account(db, row.merchant_id)
+    till = await ledger.merchant_account(db, row.merchant_id, community_id=row.community_id)
     pool = await ledger.system_account(db, row.community_id, "settlement", Asset.points)
     if row.net_points != 0:
         # Refunds of already-settled redemptions can make a period's net negative: then it flows back.

@@ -6,13 +6,15 @@ the inbox row, the delivery row and the queued send job are all written in that 
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from app.core import clock
 from app.core.pagination import Page, PageParams, page_of
@@ -24,6 +26,24 @@ from app.notifications.schemas import SubscriptionsOut, TemplateGrantOut
 from app.notifications.sender import SEND_TASK
 from app.notifications.templates import template_for, templates_by_id
 from app.platform import queue
+
+_INBOX = text("""
+INSERT INTO notifications (id, user_id, kind, title, body, link, data, created_at)
+VALUES (CAST(:id AS uuid), CAST(:user_id AS uuid), :kind, :title, :body, :link, CAST(:data AS jsonb),
+        CAST(:now AS timestamptz))
+""")
+
+# The inbox row and the user's grants left for the template, in one round trip.
+_INBOX_AND_GRANT = text("""
+WITH note AS (
+    INSERT INTO notifications (id, user_id, kind, title, body, link, data, created_at)
+    VALUES (CAST(:id AS uuid), CAST(:user_id AS uuid), :kind, :title, :body, :link, CAST(:data AS jsonb),
+            CAST(:now AS timestamptz))
+    RETURNING user_id
+)
+SELECT g.remaining FROM subscribe_grants g JOIN note ON g.user_id = note.user_id
+WHERE g.template_id = :template_id
+""")
 
 
 async def notify(
@@ -39,32 +59,54 @@ async def notify(
     """Queue a notification for `user_id` (kind e.g. "ticket.resolved"; title/body in Chinese).
 
     The inbox row is written now; when the kind has a subscribe-message template and the user has a
-    grant left for it, a delivery is queued for the worker in the same transaction.
+    grant left for it, a delivery is queued for the worker in the same transaction. The common case (no
+    grant left) is one plain statement: the inbox row and the grant lookup together.
     """
-    note = Notification(user_id=user_id, kind=kind, title=title[:100], body=body, link=link, data=data or {})
+    note = Notification(
+        id=uuid.uuid4(),
+        user_id=user_id,
+        kind=kind,
+        title=title[:100],
+        body=body,
+        link=link,
+        data=data or {},
+        created_at=clock.now(),
+        read_at=None,
+    )
+    template = template_for(get_notification_settings(), note.kind)
+    values = {
+        "id": note.id,
+        "user_id": user_id,
+        "kind": kind,
+        "title": note.title,
+        "body": body,
+        "link": link,
+        "data": json.dumps(note.data, ensure_ascii=False),
+        "now": note.created_at,
+    }
+    if db.new:
+        await db.flush()  # rows added to the session first (the user, say) exist before this one
+    conn = await db.connection()
+    if template is None:
+        await conn.execute(_INBOX, values)
+        remaining = None
+    else:
+        remaining = (
+            await conn.execute(_INBOX_AND_GRANT, {**values, "template_id": template.template_id})
+        ).scalar_one_or_none()
+    # The row exists: the session holds it as persistent (db.get and refresh find it) without an INSERT.
+    make_transient_to_detached(note)
     db.add(note)
-    await db.flush()
-    await _queue_wechat(db, note)
+    if template is not None and remaining:
+        await _queue_delivery(db, note, template.template_id)
     return note
 
 
-async def _queue_wechat(db: AsyncSession, note: Notification) -> Delivery | None:
-    template = template_for(get_notification_settings(), note.kind)
-    if template is None:
-        return None
-    remaining = (
-        await db.execute(
-            select(SubscribeGrant.remaining).where(
-                SubscribeGrant.user_id == note.user_id, SubscribeGrant.template_id == template.template_id
-            )
-        )
-    ).scalar_one_or_none()
-    if not remaining:
-        return None
+async def _queue_delivery(db: AsyncSession, note: Notification, template_id: str) -> Delivery:
     delivery = Delivery(
         notification_id=note.id,
         user_id=note.user_id,
-        template_id=template.template_id,
+        template_id=template_id,
         status="pending",
         attempts=0,
         grant_spent=False,

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from app.core import clock
@@ -50,6 +50,16 @@ class StoredJSONResponse(JSONResponse):
         return super().render(content)
 
 
+_RECORDS = cast(Table, IdempotencyRecord.__table__)
+
+
+def rendered(out: type[BaseModel], result: Any, status_code: int) -> StoredJSONResponse:
+    """`result` validated as `out` and rendered once by pydantic-core (compact UTF-8 JSON, the bytes
+    `json.dumps(model_dump(mode="json"), ensure_ascii=False)` gives, without the intermediate dicts)."""
+    model = result if type(result) is out else out.model_validate(result)
+    return StoredJSONResponse(model.model_dump_json().encode(), status_code=status_code)
+
+
 class Idempotency:
     def __init__(self, db: Any, key: str | None, request_hash: str) -> None:
         self.db = db
@@ -64,30 +74,38 @@ class Idempotency:
         work: Callable[[], Awaitable[Any]],
         status_code: int = 201,
     ) -> JSONResponse:
-        """Run `work` once per (owner, key); serialise its result with `out`; replay it on retries."""
+        """Run `work` once per (owner, key); serialise its result with `out`; replay it on retries.
+
+        Two plain statements on the request's connection around the work: the claim (an INSERT that a
+        concurrent duplicate blocks on) and the stored answer (an UPDATE of that row).
+        """
         if self.key is None:
-            result = await work()
-            return JSONResponse(out.model_validate(result).model_dump(mode="json"), status_code=status_code)
-        ttl = timedelta(hours=get_settings().idempotency_ttl_hours)
-        inserted = await self.db.execute(
-            insert(IdempotencyRecord)
+            return rendered(out, await work(), status_code)
+        conn = await self.db.connection()
+        key_matches = (_RECORDS.c.owner == owner) & (_RECORDS.c.key == self.key)
+        inserted = await conn.execute(
+            insert(_RECORDS)
             .values(owner=owner, key=self.key, request_hash=self.request_hash, created_at=clock.now())
             .on_conflict_do_nothing()
-            .returning(IdempotencyRecord.key)
+            .returning(_RECORDS.c.key)
         )
         if inserted.scalar_one_or_none() is None:
             existing = (
-                await self.db.execute(
-                    select(IdempotencyRecord).where(
-                        IdempotencyRecord.owner == owner, IdempotencyRecord.key == self.key
-                    )
+                await conn.execute(
+                    select(
+                        _RECORDS.c.created_at,
+                        _RECORDS.c.request_hash,
+                        _RECORDS.c.status_code,
+                        _RECORDS.c.response_body,
+                    ).where(key_matches)
                 )
-            ).scalar_one()
+            ).one()
+            ttl = timedelta(hours=get_settings().idempotency_ttl_hours)
             if existing.created_at < clock.now() - ttl:
                 # An expired key is a new request: take it over.
-                await self.db.execute(
-                    update(IdempotencyRecord)
-                    .where(IdempotencyRecord.owner == owner, IdempotencyRecord.key == self.key)
+                await conn.execute(
+                    update(_RECORDS)
+                    .where(key_matches)
                     .values(
                         request_hash=self.request_hash,
                         status_code=None,
@@ -104,11 +122,11 @@ class Idempotency:
                     status_code=existing.status_code,
                     headers={"Idempotent-Replayed": "true"},
                 )
-        result = await work()
-        response = JSONResponse(out.model_validate(result).model_dump(mode="json"), status_code=status_code)
-        await self.db.execute(
-            update(IdempotencyRecord)
-            .where(IdempotencyRecord.owner == owner, IdempotencyRecord.key == self.key)
+        response = rendered(out, await work(), status_code)
+        conn = await self.db.connection()
+        await conn.execute(
+            update(_RECORDS)
+            .where(key_matches)
             .values(status_code=status_code, response_body=bytes(response.body).decode())
         )
         return response

@@ -17,6 +17,7 @@ from app.core.errors import Forbidden
 from app.identity.principal import Principal
 from app.models.tickets import TicketAttachment
 from app.tickets import photos
+from app.tickets.config import rules
 from app.tickets.errors import (
     AttachmentNotFound,
     AttachmentTooLarge,
@@ -59,12 +60,12 @@ async def add_attachment(
     ticket = await load(db, who, ticket_id, lock=True)
     if not (is_reporter(who, ticket) or ticket.created_by == who.id or may_see_internal(who, ticket)):
         raise Forbidden()
-    if len(raw) > photos.MAX_BYTES:
+    if len(raw) > rules().photo_max_bytes:
         raise AttachmentTooLarge()
     count = await db.scalar(
         select(func.count()).select_from(TicketAttachment).where(TicketAttachment.ticket_id == ticket.id)
     )
-    if (count or 0) >= photos.MAX_PER_TICKET:
+    if (count or 0) >= rules().photos_per_ticket:
         raise TooManyAttachments()
     try:
         image = await photos.clean_photo(raw)

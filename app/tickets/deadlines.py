@@ -9,26 +9,33 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import clock, workdays
+from app.core import workdays
 from app.identity import service as identity
 from app.identity.principal import Principal
 from app.models.tickets import ExtensionStatus, Ticket, TicketExtension, TicketStatus
 from app.tickets.categories import category_of
+from app.tickets.config import rules
 from app.tickets.errors import (
     ExtensionAlreadyDecided,
     ExtensionNotFound,
     ExtensionPending,
     ExtensionUntilTooEarly,
 )
-from app.tickets.queries import load, ticket_out
+from app.tickets.queries import ticket_out
 from app.tickets.schemas import AnswerIn, ExtendIn, ExtensionOut, QuestionIn, TicketOut
 from app.tickets.timeline import add_event, notify_ticket
-from app.tickets.workflow import AUTO_CLOSE_DAYS, move_to, require_transition, run_deadline, running_deadline
+from app.tickets.workflow import (
+    begin,
+    finish,
+    move_to,
+    require_transition,
+    run_deadline,
+    running_deadline,
+)
 
 S = TicketStatus
 
 # Still overdue this long after the first escalation (to community staff): escalate to the street.
-STREET_ESCALATION_AFTER = timedelta(hours=24)
 
 
 # ---------------------------------------------------------------- pending_info (pauses the clock)
@@ -36,32 +43,19 @@ STREET_ESCALATION_AFTER = timedelta(hours=24)
 
 async def request_info(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body: QuestionIn) -> TicketOut:
     """待补充: ask the reporter; the SLA clock stops until they answer."""
-    ticket = await load(db, who, ticket_id, lock=True)
-    move = require_transition(who, ticket, "request-info")
-    now = clock.now()
+    ticket, move, now = await begin(db, who, ticket_id, "request-info")
     ticket.paused_at = now
     ticket.resume_status = ticket.status
     before = move_to(ticket, move, now)
-    await add_event(
-        db, ticket, who.id, "info_requested", from_status=before, to_status=ticket.status, body=body.question
+    told = f"工单 {ticket.number} 需要您补充信息"
+    return await finish(
+        db, who, ticket, "info_requested", before, now, body=body.question, tell_reporter=told
     )
-    await notify_ticket(
-        db,
-        [ticket.reporter_id],
-        ticket,
-        "ticket.info_requested",
-        f"工单 {ticket.number} 需要您补充信息",
-        body.question,
-    )
-    await db.flush()
-    return ticket_out(ticket, who, now)
 
 
 async def provide_info(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body: AnswerIn) -> TicketOut:
     """The reporter answers; the paused time is added back to the deadlines."""
-    ticket = await load(db, who, ticket_id, lock=True)
-    move = require_transition(who, ticket, "provide-info")
-    now = clock.now()
+    ticket, move, now = await begin(db, who, ticket_id, "provide-info")
     category = await category_of(db, ticket)
     paused_at = ticket.paused_at or now
     ticket.accept_by = workdays.shift_for_pause(ticket.accept_by, paused_at, now, category.working_time)
@@ -70,18 +64,10 @@ async def provide_info(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, b
     ticket.paused_at = None
     ticket.resume_status = None
     before = move_to(ticket, move, now, resume)
-    await add_event(
-        db,
-        ticket,
-        who.id,
-        "info_provided",
-        from_status=before,
-        to_status=resume,
-        body=body.answer,
-        paused_seconds=int((now - paused_at).total_seconds()),
+    paused = int((now - paused_at).total_seconds())
+    return await finish(
+        db, who, ticket, "info_provided", before, now, body=body.answer, paused_seconds=paused
     )
-    await db.flush()
-    return ticket_out(ticket, who, now)
 
 
 # ---------------------------------------------------------------- extensions (延期)
@@ -91,8 +77,7 @@ async def request_extension(
     db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body: ExtendIn
 ) -> ExtensionOut:
     """延期申请: the handler asks staff for a later deadline (one pending request at a time)."""
-    ticket = await load(db, who, ticket_id, lock=True)
-    require_transition(who, ticket, "extend")
+    ticket, _move, now = await begin(db, who, ticket_id, "extend")
     if ticket.due_at is not None and body.until <= ticket.due_at:
         raise ExtensionUntilTooEarly(due_at=ticket.due_at.isoformat())
     pending = await db.scalar(
@@ -108,7 +93,7 @@ async def request_extension(
         until=body.until,
         reason=body.reason,
         status=ExtensionStatus.pending,
-        created_at=clock.now(),
+        created_at=now,
     )
     db.add(ext)
     await add_event(
@@ -128,14 +113,14 @@ async def decide_extension(
     db: AsyncSession, who: Principal, ticket_id: uuid.UUID, extension_id: uuid.UUID, approve: bool
 ) -> TicketOut:
     """Approve (the deadline moves to the requested date) or refuse (it stays) a pending request."""
-    ticket = await load(db, who, ticket_id, lock=True)
-    require_transition(who, ticket, "approve-extension" if approve else "reject-extension")
+    ticket, _move, now = await begin(
+        db, who, ticket_id, "approve-extension" if approve else "reject-extension"
+    )
     ext = await db.get(TicketExtension, extension_id, with_for_update=True)
     if ext is None or ext.ticket_id != ticket.id:
         raise ExtensionNotFound()
     if ext.status is not ExtensionStatus.pending:
         raise ExtensionAlreadyDecided()
-    now = clock.now()
     ext.status = ExtensionStatus.approved if approve else ExtensionStatus.rejected
     ext.decided_by = who.id
     ext.decided_at = now
@@ -178,7 +163,7 @@ async def escalate_overdue(db: AsyncSession, now: datetime, batch: int = 500) ->
     """督办: mark tickets past their running deadline overdue and escalate them level by level.
 
     Level 1 at the deadline (the handler and the community's staff are told), level 2 when still overdue
-    STREET_ESCALATION_AFTER later (the street's admins). Idempotent: a level is never raised twice.
+    LINLI_TICKETS_STREET_ESCALATION_HOURS later (the street's admins). Idempotent: a level is never raised twice.
     """
     rows = (
         await db.execute(
@@ -187,7 +172,10 @@ async def escalate_overdue(db: AsyncSession, now: datetime, batch: int = 500) ->
                 Ticket.queue_at < now,
                 or_(
                     Ticket.escalation_level == 0,
-                    and_(Ticket.escalation_level == 1, Ticket.escalated_at <= now - STREET_ESCALATION_AFTER),
+                    and_(
+                        Ticket.escalation_level == 1,
+                        Ticket.escalated_at <= now - timedelta(hours=rules().street_escalation_hours),
+                    ),
                 ),
             )
             .order_by(Ticket.queue_at, Ticket.id)
@@ -223,8 +211,9 @@ async def escalate_overdue(db: AsyncSession, now: datetime, batch: int = 500) ->
     return changed
 
 
-async def auto_close_resolved(db: AsyncSession, now: datetime, days: int = AUTO_CLOSE_DAYS) -> int:
-    """Resolved tickets nobody rated within `days` close with no rating."""
+async def auto_close_resolved(db: AsyncSession, now: datetime, days: int | None = None) -> int:
+    """Resolved tickets nobody rated within `days` (LINLI_TICKETS_AUTO_CLOSE_DAYS) close with no rating."""
+    days = rules().auto_close_days if days is None else days
     rows = (
         await db.execute(
             select(Ticket)

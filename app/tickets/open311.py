@@ -32,14 +32,12 @@ from app.models.identity import OrgUnit
 from app.models.tickets import OPEN_STATUSES, Open311Client, Ticket, TicketCategory, TicketChannel
 from app.platform.audit import record
 from app.tickets import categories, intake
+from app.tickets.config import rules
 from app.tickets.errors import CategoryNotFound, Open311KeyInvalid, TicketNotFound
 from app.tickets.stats import STATUS_LABELS
 
-MAX_RESULTS = 1000
 # Coordinates leave at 3 decimals (~110 m): the street or block, never the door.
 COORD_DECIMALS = 3
-# Calls per client address per minute (reads and filing alike).
-CALLS_PER_MINUTE = 60
 
 
 class ServiceOut(BaseModel):
@@ -106,7 +104,7 @@ class PublishIn(BaseModel):
 
 
 async def rate_limit(limiter: Limiter, address: str | None) -> None:
-    await attempt(limiter, [(f"open311:{address or 'unknown'}", CALLS_PER_MINUTE, 60)])
+    await attempt(limiter, [(f"open311:{address or 'unknown'}", rules().open311_calls_per_minute, 60)])
 
 
 async def services(db: AsyncSession, jurisdiction_id: uuid.UUID | None) -> list[ServiceOut]:
@@ -168,7 +166,7 @@ async def requests(
         .outerjoin(department, department.c.id == Ticket.department_id)
         .where(Ticket.public_at.is_not(None))  # staff-approved only (ix_tickets_public_created)
         .order_by(Ticket.created_at.desc(), Ticket.id.desc())
-        .limit(min(limit, MAX_RESULTS))
+        .limit(min(limit, rules().open311_max_results))
     )
     if request_ids:
         query = query.where(Ticket.id.in_(request_ids))

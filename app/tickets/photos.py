@@ -19,9 +19,6 @@ from app.core.settings import Settings
 
 __all__ = ["ImageTooLarge", "NotDecodable", "Processed", "clean_photo", "process_image"]
 
-MAX_BYTES = 10 * 1024 * 1024
-MAX_PER_TICKET = 9
-
 
 class Storage(Protocol):
     async def put(self, key: str, data: bytes) -> None: ...

@@ -27,6 +27,7 @@ from app.tickets import (
     timeline,
     workflow,
 )
+from app.tickets.config import rules
 from app.tickets.open311_router import router as open311_router
 from app.tickets.schemas import (
     AnswerIn,
@@ -237,7 +238,7 @@ async def upload_photo(
     links: PhotoLinksDep,
 ) -> AttachmentOut:
     """Add a photo (up to 9 per ticket); it is re-encoded without EXIF and thumbnailed."""
-    raw = await file.read(photos.MAX_BYTES + 1)
+    raw = await file.read(rules().photo_max_bytes + 1)
     return await attachments.add_attachment(db, who, storage, links, ticket_id, raw)
 
 

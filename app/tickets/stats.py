@@ -26,6 +26,7 @@ from app.identity.principal import Principal
 from app.models.identity import OrgUnit
 from app.models.tickets import OPEN_STATUSES, Ticket, TicketCategory, TicketRating, TicketStatus
 from app.platform import audit
+from app.tickets.config import rules
 
 GroupBy = Literal["community", "category", "department", "grid", "period"]
 Period = Literal["day", "week", "month"]
@@ -244,7 +245,6 @@ EXPORT_HEADERS = [
     "评价意见",
     "办结时间",
 ]
-EXPORT_LIMIT = 100_000
 
 
 def _fmt(value: datetime | None) -> str:
@@ -272,7 +272,7 @@ async def export_rows(
         .outerjoin(department, department.id == Ticket.department_id)
         .where(Ticket.community_id.in_(communities))
         .order_by(Ticket.created_at, Ticket.id)
-        .limit(EXPORT_LIMIT)
+        .limit(rules().export_max_rows)
     )
     if start is not None:
         query = query.where(Ticket.created_at >= start)

@@ -23,6 +23,7 @@ from app.identity.principal import Principal
 from app.models.tickets import NO_DEADLINE, OPEN_STATUSES, Ticket, TicketRating, TicketStatus
 from app.platform.audit import record
 from app.tickets.categories import category_of, department_of
+from app.tickets.config import rules
 from app.tickets.errors import (
     CannotMergeIntoItself,
     InvalidAssignee,
@@ -38,9 +39,6 @@ from app.tickets.schemas import DispatchIn, EvaluateIn, MergeIn, ReasonIn, Resol
 from app.tickets.timeline import add_event, notify_ticket
 
 S = TicketStatus
-
-# Resolved tickets not rated within this many days close by themselves (`deadlines.auto_close_resolved`).
-AUTO_CLOSE_DAYS = 7
 
 
 class Actor(enum.StrEnum):
@@ -134,7 +132,7 @@ MOVES: tuple[Transition, ...] = (
         Actor.job,
         (S.resolved,),
         (S.closed,),
-        f"unrated for {AUTO_CLOSE_DAYS} days, no rating",
+        f"unrated for {rules().auto_close_days} days, no rating",
     ),
 )
 BY_ACTION: dict[str, Transition] = {m.action: m for m in MOVES}
@@ -213,6 +211,38 @@ def move_to(ticket: Ticket, move: Transition, now: datetime, to: TicketStatus | 
     return before
 
 
+async def begin(
+    db: AsyncSession, who: Principal, ticket_id: uuid.UUID, action: str
+) -> tuple[Ticket, Transition, datetime]:
+    """Every move starts here: the ticket row locked (404 outside the caller's scope), the move checked."""
+    ticket = await load(db, who, ticket_id, lock=True)
+    return ticket, require_transition(who, ticket, action), clock.now()
+
+
+async def finish(
+    db: AsyncSession,
+    who: Principal,
+    ticket: Ticket,
+    kind: str,
+    before: TicketStatus | None,
+    now: datetime,
+    *,
+    body: str | None = None,
+    internal: bool = False,
+    tell_reporter: str | None = None,
+    **data: Any,
+) -> TicketOut:
+    """…and ends here: the timeline event `kind`, the reporter told (notification `ticket.<kind>`)."""
+    to = ticket.status if before is not None else None
+    await add_event(
+        db, ticket, who.id, kind, from_status=before, to_status=to, body=body, internal=internal, **data
+    )
+    if tell_reporter is not None:
+        await notify_ticket(db, [ticket.reporter_id], ticket, f"ticket.{kind}", tell_reporter, body or "")
+    await db.flush()
+    return ticket_out(ticket, who, now)
+
+
 async def _audit(db: AsyncSession, who: Principal, ticket: Ticket, action: str, **data: Any) -> None:
     await record(
         db,
@@ -230,47 +260,32 @@ async def _audit(db: AsyncSession, who: Principal, ticket: Ticket, action: str, 
 
 async def accept(db: AsyncSession, who: Principal, ticket_id: uuid.UUID) -> TicketOut:
     """受理: the resolve clock starts now (routing happens at dispatch)."""
-    ticket = await load(db, who, ticket_id, lock=True)
-    move = require_transition(who, ticket, "accept")
-    now = clock.now()
+    ticket, move, now = await begin(db, who, ticket_id, "accept")
     category = await category_of(db, ticket)
     ticket.responded_at = now
     ticket.due_at = workdays.deadline(now, category.resolve_within_hours, category.working_time)
     before = move_to(ticket, move, now)
-    await add_event(db, ticket, who.id, "accepted", from_status=before, to_status=ticket.status)
     await _audit(db, who, ticket, "accept")
-    await notify_ticket(
-        db, [ticket.reporter_id], ticket, "ticket.accepted", f"您的工单 {ticket.number} 已受理"
+    return await finish(
+        db, who, ticket, "accepted", before, now, tell_reporter=f"您的工单 {ticket.number} 已受理"
     )
-    await db.flush()
-    return ticket_out(ticket, who, now)
 
 
 async def reject(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body: ReasonIn) -> TicketOut:
     """不予受理, with the reason the reporter sees."""
-    ticket = await load(db, who, ticket_id, lock=True)
-    move = require_transition(who, ticket, "reject")
-    now = clock.now()
+    ticket, move, now = await begin(db, who, ticket_id, "reject")
     ticket.responded_at = ticket.responded_at or now
     ticket.reject_reason = body.reason
     ticket.closed_at = now
     before = move_to(ticket, move, now)
-    await add_event(
-        db, ticket, who.id, "rejected", from_status=before, to_status=ticket.status, body=body.reason
-    )
     await _audit(db, who, ticket, "reject")
-    await notify_ticket(
-        db, [ticket.reporter_id], ticket, "ticket.rejected", f"您的工单 {ticket.number} 未予受理", body.reason
-    )
-    await db.flush()
-    return ticket_out(ticket, who, now)
+    told = f"您的工单 {ticket.number} 未予受理"
+    return await finish(db, who, ticket, "rejected", before, now, body=body.reason, tell_reporter=told)
 
 
 async def dispatch(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body: DispatchIn) -> TicketOut:
     """派单 to a department and/or a handler; the deadline is the SLA's unless given."""
-    ticket = await load(db, who, ticket_id, lock=True)
-    move = require_transition(who, ticket, "dispatch")
-    now = clock.now()
+    ticket, move, now = await begin(db, who, ticket_id, "dispatch")
     department_id = body.department_id
     unit = await department_of(db, ticket.community_id, department_id) if department_id else None
     if body.assignee_id is not None:
@@ -291,26 +306,24 @@ async def dispatch(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body:
     ticket.assignee_id = body.assignee_id
     ticket.dispatched_at = now
     before = move_to(ticket, move, now)
-    await add_event(
-        db,
-        ticket,
-        who.id,
-        "dispatched",
-        from_status=before,
-        to_status=ticket.status,
-        body=f"已派单至{unit.name}" if unit else "已派单",
-        department_id=department_id,
-        assignee_id=body.assignee_id,
-        due_at=ticket.due_at.isoformat(),
-    )
     await _audit(db, who, ticket, "dispatch", assignee_id=body.assignee_id, department_id=department_id)
     if body.assignee_id is not None:
         targets = [body.assignee_id]
     else:
         targets = await identity.handlers_of(db, department_id) if department_id else []
     await notify_ticket(db, targets, ticket, "ticket.dispatched", f"新派工单 {ticket.number}：{ticket.title}")
-    await db.flush()
-    return ticket_out(ticket, who, now)
+    return await finish(
+        db,
+        who,
+        ticket,
+        "dispatched",
+        before,
+        now,
+        body=f"已派单至{unit.name}" if unit else "已派单",
+        department_id=department_id,
+        assignee_id=body.assignee_id,
+        due_at=ticket.due_at.isoformat(),
+    )
 
 
 async def merge(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body: MergeIn) -> TicketOut:
@@ -336,28 +349,20 @@ async def merge(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body: Me
     ticket.resume_status = None
     before = move_to(ticket, move, now)
     await add_event(
-        db,
-        ticket,
-        who.id,
-        "merged",
-        from_status=before,
-        to_status=ticket.status,
-        body=f"与工单 {survivor.number} 合并处理",
-        into=survivor.number,
-    )
-    await add_event(
         db, survivor, who.id, "merged_in", body=f"工单 {ticket.number} 已并入本工单", internal=True
     )
     await _audit(db, who, ticket, "merge", into=survivor.id)
-    await notify_ticket(
+    return await finish(
         db,
-        [ticket.reporter_id],
+        who,
         ticket,
-        "ticket.merged",
-        f"您的工单 {ticket.number} 已与 {survivor.number} 合并处理",
+        "merged",
+        before,
+        now,
+        body=f"与工单 {survivor.number} 合并处理",
+        tell_reporter=f"您的工单 {ticket.number} 已与 {survivor.number} 合并处理",
+        into=survivor.number,
     )
-    await db.flush()
-    return ticket_out(ticket, who, now)
 
 
 # ---------------------------------------------------------------- handler moves
@@ -365,60 +370,29 @@ async def merge(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body: Me
 
 async def start(db: AsyncSession, who: Principal, ticket_id: uuid.UUID) -> TicketOut:
     """签收: the handler takes the ticket on."""
-    ticket = await load(db, who, ticket_id, lock=True)
-    move = require_transition(who, ticket, "start")
-    now = clock.now()
+    ticket, move, now = await begin(db, who, ticket_id, "start")
     ticket.assignee_id = who.id
     ticket.started_at = now
-    before = move_to(ticket, move, now)
-    await add_event(db, ticket, who.id, "started", from_status=before, to_status=ticket.status)
-    await db.flush()
-    return ticket_out(ticket, who, now)
+    return await finish(db, who, ticket, "started", move_to(ticket, move, now), now)
 
 
 async def return_ticket(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body: ReasonIn) -> TicketOut:
     """退单: back to the dispatcher (accepted), with the reason."""
-    ticket = await load(db, who, ticket_id, lock=True)
-    move = require_transition(who, ticket, "return")
-    now = clock.now()
+    ticket, move, now = await begin(db, who, ticket_id, "return")
     ticket.assignee_id = None
     ticket.department_id = None
     before = move_to(ticket, move, now)
-    await add_event(
-        db,
-        ticket,
-        who.id,
-        "returned",
-        from_status=before,
-        to_status=ticket.status,
-        body=body.reason,
-        internal=True,
-    )
-    await db.flush()
-    return ticket_out(ticket, who, now)
+    return await finish(db, who, ticket, "returned", before, now, body=body.reason, internal=True)
 
 
 async def resolve(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body: ResolveIn) -> TicketOut:
     """答复: the handler's reply; the reporter is asked to rate it."""
-    ticket = await load(db, who, ticket_id, lock=True)
-    move = require_transition(who, ticket, "resolve")
-    now = clock.now()
+    ticket, move, now = await begin(db, who, ticket_id, "resolve")
     ticket.reply = body.reply
     ticket.resolved_at = now
     before = move_to(ticket, move, now)
-    await add_event(
-        db, ticket, who.id, "resolved", from_status=before, to_status=ticket.status, body=body.reply
-    )
-    await notify_ticket(
-        db,
-        [ticket.reporter_id],
-        ticket,
-        "ticket.resolved",
-        f"您的工单 {ticket.number} 已办理，请评价",
-        body.reply,
-    )
-    await db.flush()
-    return ticket_out(ticket, who, now)
+    told = f"您的工单 {ticket.number} 已办理，请评价"
+    return await finish(db, who, ticket, "resolved", before, now, body=body.reply, tell_reporter=told)
 
 
 # ---------------------------------------------------------------- rating
@@ -428,9 +402,7 @@ async def evaluate(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body:
     """回访/评价: closes the ticket, or reopens it (higher priority) when unsatisfied.
 
     Staff record the rating for callers without the app (回访 by phone)."""
-    ticket = await load(db, who, ticket_id, lock=True)
-    move = require_transition(who, ticket, "evaluate")
-    now = clock.now()
+    ticket, move, now = await begin(db, who, ticket_id, "evaluate")
     ticket.rating = body.rating
     ticket.rating_comment = body.comment
     ticket.rated_at = now
@@ -444,18 +416,9 @@ async def evaluate(db: AsyncSession, who: Principal, ticket_id: uuid.UUID, body:
         ticket.closed_at = now
         to = S.closed
     before = move_to(ticket, move, now, to)
-    await add_event(
-        db,
-        ticket,
-        who.id,
-        "evaluated",
-        from_status=before,
-        to_status=to,
-        body=body.comment,
-        rating=body.rating.value,
+    return await finish(
+        db, who, ticket, "evaluated", before, now, body=body.comment, rating=body.rating.value
     )
-    await db.flush()
-    return ticket_out(ticket, who, now)
 
 
 if __name__ == "__main__":

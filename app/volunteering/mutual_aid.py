@@ -203,8 +203,11 @@ async def complete(db: AsyncSession, who: Principal, help_id: uuid.UUID) -> Help
     if req.status is not HelpStatus.taken:
         raise HelpInvalidTransition()
     assert req.helper_id is not None
-    helper_wallet = await ledger.user_account(db, req.helper_id, Asset.hours)
-    requester_wallet = await ledger.user_account(db, req.requester_id, Asset.hours)
+    helper = await identity.get_user(db, req.helper_id)
+    helper_wallet = await ledger.user_account(db, helper.id, Asset.hours, community_id=helper.community_id)
+    requester_wallet = await ledger.user_account(
+        db, req.requester_id, Asset.hours, community_id=who.community_id
+    )
     key = f"mutual-aid:{req.id}"
     payer, paid_by = requester_wallet, "requester"
     if await ledger.available(db, requester_wallet) < req.minutes:

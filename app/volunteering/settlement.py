@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
 from app.core.errors import DomainError
+from app.identity import service as identity
 from app.identity.principal import Principal
 from app.ledger import service as ledger
 from app.models.ledger import Asset, TransferKind
@@ -44,7 +45,9 @@ async def _credit(
         await ledger.transfer(
             db,
             debit=await ledger.system_account(db, activity.community_id, "issuance", asset),
-            credit=await ledger.user_account(db, user_id, asset),
+            credit=await ledger.user_account(
+                db, user_id, asset, community_id=(await identity.get_user(db, user_id)).community_id
+            ),
             amount=amount,
             kind=TransferKind.volunteer_reward,
             reference=f"activity:{activity.id}",

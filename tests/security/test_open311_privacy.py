@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
 from app.core.privacy import mask_contacts
-from app.tickets import open311
+from app.tickets.config import rules
 from tests.support.factories import World, auth
 from tests.support.tickets import make_category, make_ticket
 
@@ -104,7 +104,7 @@ def test_numbers_that_are_not_contacts_are_left_alone() -> None:
 
 
 async def test_anonymous_reads_are_rate_limited(client: httpx.AsyncClient) -> None:
-    for _ in range(open311.CALLS_PER_MINUTE):
+    for _ in range(rules().open311_calls_per_minute):
         assert (await client.get(f"{V2}/services.json")).status_code == 200
     r = await client.get(f"{V2}/requests.json")
     assert r.status_code == 429

@@ -84,7 +84,7 @@ async def make_user(
     await db.flush()
     for grant in roles or []:
         role, unit = grant[0], grant[1]
-        merchant = grant[2] if len(grant) > 2 else None  # type: ignore[misc]
+        merchant = grant[2] if len(grant) > 2 else None
         db.add(
             RoleGrant(
                 user_id=user.id, role=role, org_unit_id=unit.id, merchant_id=merchant.id if merchant else None

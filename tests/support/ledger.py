@@ -16,7 +16,7 @@ from app.models.ledger import Account, Asset, TransferKind
 async def fund(db: AsyncSession, user: User, amount: int, asset: Asset = Asset.points) -> Account:
     """Grant `amount` to the user's wallet from their community's issuance account."""
     assert user.community_id is not None
-    wallet = await ledger.user_account(db, user.id, asset)
+    wallet = await ledger.user_account(db, user.id, asset, community_id=user.community_id)
     issuance = await ledger.system_account(db, user.community_id, "issuance", asset)
     await ledger.transfer(db, debit=issuance, credit=wallet, amount=amount, kind=TransferKind.grant)
     return wallet
@@ -27,7 +27,9 @@ async def balance(db: AsyncSession, account_id: uuid.UUID) -> int:
 
 
 async def wallet_balance(db: AsyncSession, user: User, asset: Asset = Asset.points) -> int:
-    return await balance(db, (await ledger.user_account(db, user.id, asset)).id)
+    return await balance(
+        db, (await ledger.user_account(db, user.id, asset, community_id=user.community_id)).id
+    )
 
 
 async def assert_ledger_ok(db: AsyncSession) -> None:
