@@ -69,7 +69,7 @@ def two_processes(database_url: str, tmp_path: object) -> Iterator[tuple[list[st
         env.pop("REDIS_URL", None)
     ports = [_free_port(), _free_port()]
     procs = [
-        subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
             cwd=PROJECT_DIR,
             env=env,
