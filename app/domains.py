@@ -48,6 +48,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain("grid", jobs=False),
     Domain("service_items"),
     Domain("consultation"),
+    Domain("projects", jobs=False),
     Domain("holidays", demo=False),
     Domain("privacy", jobs=False, demo=False),
     Domain("platform", router=False, demo=False),

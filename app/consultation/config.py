@@ -18,6 +18,11 @@ class ConsultationRules(BaseSettings):
     objection_answer_days: int = 3
     # Supports that flag a proposal for staff attention (群众下单 reaching the threshold).
     support_threshold: int = 10
+    # Meetings (协商议事): the door code opens this long before the start and closes at the end.
+    checkin_tolerance_minutes: int = 30
+    # The door code changes this often; the previous one is still accepted for the grace seconds.
+    code_rotate_seconds: int = 60
+    code_grace_seconds: int = 30
 
 
 @lru_cache

@@ -1,5 +1,6 @@
-"""Demo consultation data: a 四议两公开 decision in publication (with an answered objection), a finished
-one with its result published and rated, and one still in deliberation."""
+"""Demo consultation data: proposals (群众下单) in several states; meetings (demo_meetings.py); a 四议两公开 decision in publication (with
+an answered objection), a finished one with its result published and rated, and one still in
+deliberation."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.consultation import decisions, publication
+from app.consultation import decisions, proposals, publication, supports, triage
+from app.consultation.demo_meetings import seed_meetings
+from app.consultation.proposal_schemas import ProposalIn, TriageAction, TriageIn
 from app.consultation.schemas import AnswerIn, DecisionIn, ObjectionIn, PublishIn, RatingIn, ResultIn, StepIn
 from app.core import clock
 from app.demo import DemoWorld
 from app.identity.principal import Principal, load_principal
-from app.models.consultation import Decision, DecisionStep, StepOutcome
+from app.models.consultation import Decision, DecisionStep, StepOutcome, Urgency
+from app.tickets import service as tickets
 
 BODIES = {
     DecisionStep.party_proposal: ("社区党委", 9, 7, 9),
@@ -47,10 +51,76 @@ async def _through_four_steps(
         )
 
 
+async def _proposals(
+    db: AsyncSession, world: DemoWorld, staff: Principal, resident: Principal, elder: Principal
+) -> None:
+    """Open and supported, accepted onto the agenda, declined, and turned into a ticket."""
+    charging = await proposals.create_proposal(
+        db,
+        resident,
+        ProposalIn(
+            title="小区东门增设电动自行车充电桩",
+            description="不少邻居把电动车推进楼道充电，有火灾隐患。建议在东门空地增设一排充电桩。",
+            urgency=Urgency.urgent,
+        ),
+    )
+    await supports.support(db, elder, charging.id)
+    benches = await proposals.create_proposal(
+        db,
+        elder,
+        ProposalIn(
+            title="文化广场增加休息长椅", description="老人散步走累了没地方坐，建议增加几张带靠背的长椅。"
+        ),
+    )
+    await supports.support(db, resident, benches.id)
+    await triage.triage(
+        db,
+        staff,
+        benches.id,
+        TriageIn(action=TriageAction.accept, answer="已列入本月协商议事会议题，欢迎居民代表参会。"),
+    )
+    dogs = await proposals.create_proposal(
+        db, resident, ProposalIn(title="禁止在小区内遛狗", description="狗粪随处可见，建议全面禁止。")
+    )
+    await triage.triage(
+        db,
+        staff,
+        dogs.id,
+        TriageIn(
+            action=TriageAction.decline,
+            answer="全面禁止缺乏依据；社区将设置宠物便袋箱并开展文明养犬宣传。",
+        ),
+    )
+    light = await proposals.create_proposal(
+        db,
+        elder,
+        ProposalIn(title="2栋楼道灯不亮", description="2栋3单元楼道灯坏了一个多星期，晚上看不清台阶。"),
+    )
+    category = next(
+        (
+            c
+            for c in await tickets.list_categories(db, staff, world.communities[0].id)
+            if c.name == "普通报修"
+        ),
+        None,
+    )
+    if category is not None:
+        await triage.triage(
+            db,
+            staff,
+            light.id,
+            TriageIn(
+                action=TriageAction.ticket, answer="属于报修事项，已转物业维修。", category_id=category.id
+            ),
+        )
+
+
 async def seed(db: AsyncSession, world: DemoWorld) -> None:
     staff = await load_principal(db, world.staff)
     resident = await load_principal(db, world.residents[0])
     elder = await load_principal(db, world.residents[1])
+    await _proposals(db, world, staff, resident, elder)
+    await seed_meetings(db, staff, resident, elder)
 
     # Done long ago: published, effective, result published and rated.
     done = await decisions.create_decision(

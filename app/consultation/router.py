@@ -1,4 +1,5 @@
-"""HTTP routes of consultation: 四议两公开 decisions and objections (proposals and meetings follow)."""
+"""HTTP routes of consultation: 四议两公开 decisions and objections here; proposals and meetings in
+(proposal|meeting)_routes."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
-from app.consultation import decisions, publication
+from app.consultation import decisions, meeting_routes, proposal_routes, publication
 from app.consultation.schemas import (
     AnswerIn,
     DecisionIn,
@@ -28,6 +29,8 @@ from app.models.consultation import DecisionStatus
 from app.platform.idempotency import IdempotencyDep
 
 router = APIRouter()
+router.include_router(proposal_routes.router)
+router.include_router(meeting_routes.router)
 DecisionId = Annotated[uuid.UUID, Path(description="Decision id")]
 ObjectionId = Annotated[uuid.UUID, Path(description="Objection id")]
 DECISIONS: list[str | Any] = ["decisions (四议两公开)"]

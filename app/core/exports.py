@@ -155,3 +155,8 @@ async def response(export: Export, fmt: Format) -> Response:
 def openapi_content(*formats: Format) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a download route: the media types it sends."""
     return {200: {"content": {MEDIA_TYPES[f]: {} for f in formats or ("csv", "xlsx")}}}
+
+
+def yuan(fen: int) -> Decimal:
+    """Integer fen as yuan with exactly two decimals (a Decimal cell: 123456 → 1234.56), never a float."""
+    return (Decimal(fen) / 100).quantize(Decimal("0.01"))

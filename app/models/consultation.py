@@ -197,3 +197,136 @@ class DecisionRating(UUIDPk, Base):
     score: Mapped[int] = mapped_column(SmallInteger)
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+# ---------------------------------------------------------------- proposals (群众下单)
+
+
+class ProposalStatus(enum.StrEnum):
+    open = "open"  # 待受理: neighbours support it, staff have not answered yet
+    accepted = "accepted"  # 已列入议题: on the agenda of the next consultation meeting
+    scheduled = "scheduled"  # 已排会: a topic of a planned meeting
+    discussed = "discussed"  # 已议定: a meeting decided it (see `outcome`)
+    merged = "merged"  # 已合并 into another proposal (`merged_into_id`)
+    declined = "declined"  # 不予采纳, with a reason
+    ticketed = "ticketed"  # 已转工单: a repair, not a matter for deliberation (`ticket_id`)
+    withdrawn = "withdrawn"  # 已撤回 by its author
+
+
+PROPOSAL_STATUS_LABELS = {
+    ProposalStatus.open: "待受理",
+    ProposalStatus.accepted: "已列入议题",
+    ProposalStatus.scheduled: "已排会",
+    ProposalStatus.discussed: "已议定",
+    ProposalStatus.merged: "已合并",
+    ProposalStatus.declined: "不予采纳",
+    ProposalStatus.ticketed: "已转工单",
+    ProposalStatus.withdrawn: "已撤回",
+}
+
+# Neighbours may support (and withdraw a support) only while the matter is still before the community.
+SUPPORTABLE_STATUSES = (ProposalStatus.open, ProposalStatus.accepted, ProposalStatus.scheduled)
+
+
+class Urgency(enum.IntEnum):
+    """轻重缓急: how pressing the matter is (the author's view; staff may change it on triage)."""
+
+    normal = 1  # 一般
+    urgent = 2  # 较急
+    critical = 3  # 紧急
+
+
+URGENCY_LABELS = {Urgency.normal: "一般", Urgency.urgent: "较急", Urgency.critical: "紧急"}
+
+
+class Proposal(UUIDPk, Timestamps, Base):
+    """A matter a resident puts to the community (群众下单), supported by neighbours, triaged by staff."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (
+        Index("ix_proposals_community_created", "community_id", "created_at", "id"),
+        CheckConstraint("support_count >= 0", name="support_count_not_negative"),
+        CheckConstraint("urgency BETWEEN 1 AND 3", name="urgency_range"),
+        CheckConstraint("merged_into_id IS NULL OR merged_into_id <> id", name="not_merged_into_itself"),
+        CheckConstraint("(status = 'merged') = (merged_into_id IS NOT NULL)", name="merged_has_target"),
+        CheckConstraint("(status = 'ticketed') = (ticket_id IS NOT NULL)", name="ticketed_has_ticket"),
+    )
+
+    community_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"))
+    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    grid_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("org_units.id"))
+    building_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("buildings.id"))
+    urgency: Mapped[int] = mapped_column(SmallInteger, default=1)
+    status: Mapped[ProposalStatus] = mapped_column(str_enum(ProposalStatus, "proposal_status"))
+    support_count: Mapped[int] = mapped_column(default=0)
+    # Set once, when the supports first reach LINLI_CONSULTATION_SUPPORT_THRESHOLD (staff are told).
+    flagged_at: Mapped[datetime | None]
+    answer: Mapped[str | None] = mapped_column(Text)  # the official answer (答复), public
+    answered_at: Mapped[datetime | None]
+    answered_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("proposals.id"))
+    ticket_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tickets.id"))
+    ticket_number: Mapped[str | None] = mapped_column(String(40))
+    # After a meeting discussed it: what it decided (a TopicOutcome value), where, and the decision
+    # opened when it was referred to 四议两公开.
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    meeting_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("meetings.id"))
+    decision_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("decisions.id"))
+
+
+class ProposalSupport(Base):
+    """One resident's support of a proposal: the primary key makes it one each."""
+
+    __tablename__ = "proposal_supports"
+
+    proposal_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class ProposalFollow(Base):
+    """A resident following a proposal (关注): told of every public answer. Supporting follows too."""
+
+    __tablename__ = "proposal_follows"
+
+    proposal_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class ProposalEvent(Base):
+    """One immutable entry of a proposal's timeline (append-only by trigger); staff answers are public."""
+
+    __tablename__ = "proposal_events"
+    __table_args__ = (Index("ix_proposal_events_proposal_seq", "proposal_id", "seq"),)
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    proposal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("proposals.id"))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text, default="")
+    public: Mapped[bool] = mapped_column(default=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class ProposalPhoto(UUIDPk, Base):
+    """A photo of a proposal, cleaned like a ticket's (`app.core.photos`): no EXIF, with a thumbnail."""
+
+    __tablename__ = "proposal_photos"
+
+    proposal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
+    uploaded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    content_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int]
+    width: Mapped[int]
+    height: Mapped[int]
+    storage_key: Mapped[str] = mapped_column(String(200))
+    thumb_key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -11,16 +11,14 @@ Rules chosen where the issue is silent (numbers in `config.py`, LINLI_VOLUNTEERI
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import clock
+from app.core import clock, rotating_code
 from app.core.errors import NotFound, _
-from app.core.ratelimit import Limiter, attempt
+from app.core.ratelimit import Limiter
 from app.identity import service as identity
 from app.identity.principal import Principal
 from app.models.volunteering import Activity, ActivityStatus, Signup, SignupStatus
@@ -40,9 +38,7 @@ from app.volunteering.errors import (
 from app.volunteering.schemas import AttendanceIn, CheckinCodeOut, SignupOut
 from app.volunteering.service import load, load_staff, signup_of, take_place
 
-# A code is 6 digits of HMAC and 2 digits naming its window (window mod 100): verifying costs one
-# HMAC whatever the code, and a code up to 100 windows old is recognised as "expired", not wrong.
-WINDOW_DIGITS = 100
+# The door code itself is app.core.rotating_code (shared with consultation meetings' attendance).
 ATTENDING = (ActivityStatus.published, ActivityStatus.finished)
 
 
@@ -50,13 +46,17 @@ def _tolerance() -> timedelta:
     return timedelta(minutes=rules().checkin_tolerance_minutes)
 
 
+def _door() -> rotating_code.RotatingCode:
+    config = rules()
+    return rotating_code.RotatingCode("linli-checkin", config.code_rotate_seconds, config.code_grace_seconds)
+
+
 def _window(at: datetime) -> int:
-    return int(at.timestamp()) // rules().code_rotate_seconds
+    return _door().window(at)
 
 
 def _code(key: bytes, activity_id: uuid.UUID, window: int) -> str:
-    mac = hmac.new(key, f"linli-checkin:{activity_id}:{window}".encode(), hashlib.sha256).digest()
-    return f"{int.from_bytes(mac[:8], 'big') % 10**6:06d}{window % WINDOW_DIGITS:02d}"
+    return _door().code(key, activity_id, window)
 
 
 async def checkin_code(
@@ -66,35 +66,24 @@ async def checkin_code(
     activity = await load_staff(db, who, activity_id)
     if activity.status not in ATTENDING:
         raise ActivityInvalidTransition()
-    now = clock.now()
-    window = _window(now)
-    rotate = rules().code_rotate_seconds
-    expires = datetime.fromtimestamp((window + 1) * rotate, tz=now.tzinfo)
+    shown = _door().issue(secret, activity.id, clock.now())
     return CheckinCodeOut(
-        code=_code(secret, activity.id, window),
-        expires_at=expires,
-        valid_until=expires + timedelta(seconds=rules().code_grace_seconds),
-        rotates_every_seconds=rotate,
+        code=shown.code,
+        expires_at=shown.expires_at,
+        valid_until=shown.valid_until,
+        rotates_every_seconds=shown.rotates_every_seconds,
     )
 
 
 def verify_code(secret: bytes, activity_id: uuid.UUID, code: str, now: datetime) -> None:
-    """Accept the current code, or the previous one within the grace period; say why otherwise.
-
-    Constant work: the last two digits name the window, so exactly one HMAC is computed for any code.
-    """
-    code = code.strip()
-    if not (code.isdigit() and len(code) == 8):
-        raise CodeInvalid()
-    window = _window(now)
-    # The latest window at or before now whose number ends in the code's two digits.
-    claimed = window - (window - int(code[6:])) % WINDOW_DIGITS
-    if not hmac.compare_digest(code, _code(secret, activity_id, claimed)):
-        raise CodeInvalid()
-    into_window = int(now.timestamp()) - window * rules().code_rotate_seconds
-    if claimed == window or (claimed == window - 1 and into_window < rules().code_grace_seconds):
-        return
-    raise CodeExpired()
+    """Accept the current code, or the previous one within the grace period; say why otherwise
+    (constant work: one HMAC whatever the code, see app.core.rotating_code)."""
+    try:
+        _door().verify(secret, activity_id, code, now)
+    except rotating_code.CodeInvalid as exc:
+        raise CodeInvalid() from exc
+    except rotating_code.CodeExpired as exc:
+        raise CodeExpired() from exc
 
 
 async def _verify_counted(
@@ -107,17 +96,18 @@ async def _verify_counted(
         (f"checkin:{activity.id}:{who.id}", config.wrong_codes_per_user, config.wrong_codes_window_seconds),
         (f"checkin:{activity.id}", config.wrong_codes_per_activity, config.wrong_codes_window_seconds),
     ]
-    await attempt(limiter, keys, _("签到码错误次数过多，请稍后再试", "Too many wrong codes; try again later"))
-    guessed = False
+    door = _door()
     try:
-        verify_code(secret, activity.id, code, now)
-    except CodeInvalid:
-        guessed = True
-        raise
-    finally:
-        if not guessed:
-            for key, _limit, _window_seconds in keys:
-                await limiter.undo(key)
+        await rotating_code.verify_counted(
+            limiter,
+            keys,
+            _("签到码错误次数过多，请稍后再试", "Too many wrong codes; try again later"),
+            lambda: door.verify(secret, activity.id, code, now),
+        )
+    except rotating_code.CodeInvalid as exc:
+        raise CodeInvalid() from exc
+    except rotating_code.CodeExpired as exc:
+        raise CodeExpired() from exc
 
 
 async def _attendee(db: AsyncSession, who: Principal, activity_id: uuid.UUID) -> tuple[Activity, Signup]:

@@ -15,6 +15,7 @@ import pytest
 
 from app.core import clock
 from tests.support.factories import World, auth
+from tests.support.projects import call_body
 
 API = "/api/v1"
 
@@ -28,6 +29,18 @@ def _activity() -> dict[str, Any]:
         "end_at": (start + timedelta(hours=2)).isoformat(),
         "capacity": 5,
         "points_reward": 30,
+    }
+
+
+def _meeting() -> dict[str, Any]:
+    start = clock.now() + timedelta(days=1)
+    return {
+        "title": "喝茶议事会",
+        "place": "社区茶馆",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat(),
+        "seats": 10,
+        "quorum": 3,
     }
 
 
@@ -60,6 +73,12 @@ CREATORS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
     "volunteering": ("/activities", _activity),
     "volunteering-backfill": ("/activities/backfill", _past_activity),
     "consultation": ("/decisions", lambda: {"title": "加装电梯资金使用方案"}),
+    "projects.calls": ("/project-calls", call_body),
+    "projects.organisations": (
+        "/organisations",
+        lambda: {"name": "绿叶舟志愿服务队", "kind": "volunteer_team"},
+    ),
+    "consultation meetings": ("/meetings", _meeting),
 }
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.pagination import InvalidCursor, PageParams, encode_cursor
 from tests.support.factories import World, auth
 from tests.support.grid import make_building
+from tests.support.projects import make_call
 
 
 async def _building(db: AsyncSession, w: World) -> Any:
@@ -31,11 +32,16 @@ async def _value(v: Any) -> Any:
     return v
 
 
+async def _call(db: AsyncSession, w: World) -> Any:
+    return (await make_call(db, w.community, w.staff)).id
+
+
 # Path parameters of paginated endpoints: a record one of the callers below may list.
 PATH_VALUES: dict[str, Callable[[AsyncSession, World], Awaitable[Any]]] = {
     "merchant_id": lambda db, w: _value(w.merchant.id),
     "community_id": lambda db, w: _value(w.community.id),
     "building_id": _building,
+    "call_id": _call,
 }
 
 

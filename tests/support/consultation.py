@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import httpx
@@ -60,5 +60,63 @@ async def resolved_decision(client: httpx.AsyncClient, staff: User) -> dict[str,
 async def published_decision(client: httpx.AsyncClient, staff: User, **publish: Any) -> dict[str, Any]:
     d = await resolved_decision(client, staff)
     r = await client.post(f"{API}/decisions/{d['id']}/publish", json=publish, headers=auth(staff))
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+# ---------------------------------------------------------------- proposals
+
+
+async def new_proposal(
+    client: httpx.AsyncClient, author: User, title: str = "小区东门增设非机动车充电桩", **extra: Any
+) -> dict[str, Any]:
+    body = {"title": title, "description": "电动车在楼道充电有火灾隐患，建议在东门增设充电桩。"} | extra
+    r = await client.post(f"{API}/proposals", json=body, headers=auth(author))
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+async def triage(
+    client: httpx.AsyncClient,
+    staff: User,
+    proposal_id: str,
+    action: str,
+    answer: str = "感谢建议",
+    **extra: Any,
+) -> httpx.Response:
+    return await client.post(
+        f"{API}/proposals/{proposal_id}/triage",
+        json={"action": action, "answer": answer} | extra,
+        headers=auth(staff),
+    )
+
+
+# ---------------------------------------------------------------- meetings
+
+
+def meeting_body(**extra: Any) -> dict[str, Any]:
+    start = clock.now().replace(microsecond=0) + timedelta(days=2)
+    return {
+        "title": "十二月喝茶议事会",
+        "place": "社区茶馆",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat(),
+        "parties": ["resident_reps", "property", "owners_committee"],
+        "seats": 10,
+        "quorum": 2,
+    } | extra
+
+
+async def new_meeting(client: httpx.AsyncClient, staff: User, **extra: Any) -> dict[str, Any]:
+    r = await client.post(f"{API}/meetings", json=meeting_body(**extra), headers=auth(staff))
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+async def accepted_proposal(
+    client: httpx.AsyncClient, author: User, staff: User, title: str
+) -> dict[str, Any]:
+    p = await new_proposal(client, author, title)
+    r = await triage(client, staff, p["id"], "accept", "列入议题")
     assert r.status_code == 200, r.text
     return r.json()  # type: ignore[no-any-return]

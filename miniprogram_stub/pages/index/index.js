@@ -18,6 +18,9 @@ const RESIDENT = [
   { page: 'pages/service-items/index', text: '办事指南' },
   { page: 'pages/service-requests/index', text: '我的办件' },
   { page: 'pages/office-hours/index', text: '驻点服务' },
+  { page: 'pages/projects/index', text: '社区项目' },
+  { page: 'pages/organisations/index', text: '社区组织' },
+  { page: 'pages/consultation/index/index', text: '大家议事' },
 ]
 const MERCHANT = [
   { page: 'pages/merchant/scan/index', text: '扫码核销' },
