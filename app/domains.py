@@ -53,6 +53,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain("rectifications", jobs=False, demo=False),
     Domain("surveys", jobs=False),
     Domain("review", jobs=False),
+    Domain("privacy", jobs=False, demo=False),
     Domain("platform", router=False, demo=False),
 )
 

@@ -84,6 +84,9 @@ class User(UUIDPk, Timestamps, Base):
     # Staff-flagged eligibility for the community subsidy (mutual aid for elders); set at the desk, audited.
     subsidy_eligible: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # The resident closed their account (PIPL): the person is erased from this row, which stays so the
+    # records others depend on (tickets, ledger rows) keep pointing somewhere (app/privacy).
+    closed_at: Mapped[datetime | None]
 
 
 class RoleGrant(UUIDPk, Base):

@@ -2,7 +2,7 @@
 from responses and answers)
 
 Revision ID: 20261207_1510_surveys
-Revises: 20261207_1520_projects
+Revises: 20261207_1630_user_closed_at
 Create Date: 2026-12-07 15:08:23.203109+00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "20261207_1510_surveys"
-down_revision: str | None = "20261207_1520_projects"
+down_revision: str | None = "20261207_1630_user_closed_at"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
