@@ -5,7 +5,8 @@ weights (40 / 40 / 20 by default):
 
     indicators  mean over the indicators of min(actual / target, 1) × 100   (目标 vs 实际)
     reviewers   the acceptance reviewers' score, 0–100                       (评审打分)
-    residents   residents' satisfaction, 0–100: a figure staff enter          (居民满意度)
+    residents   residents' satisfaction, 0–100: a figure staff enter, or computed from a linked
+                survey's scale answers (`app.surveys.results.satisfaction_percent`)  (居民满意度)
 
     total = (w_i × indicators + w_r × reviewers + w_s × residents) / 100, rounded half up
 
@@ -19,9 +20,7 @@ the team are told. A project is accepted once.
 
 from __future__ import annotations
 
-import importlib
 import uuid
-from types import ModuleType
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,22 +37,18 @@ from app.projects.config import rules
 from app.projects.errors import (
     AlreadyAccepted,
     ProjectInvalidTransition,
-    RectificationsUnavailable,
+    SatisfactionAmbiguous,
     SurveyUnavailable,
 )
-from app.projects.schemas_delivery import GRADE_LABELS, AcceptanceIn, AcceptanceOut, IndicatorOut
-
-
-def rectifications() -> ModuleType:
-    """`app.rectifications.service` (the shared 整改 item, built with the surveys domain).
-
-    Looked up when needed so that this domain also runs on a deployment that does not have it yet: there
-    a failed acceptance is refused (409 rectifications_unavailable) rather than recorded without its fix.
-    """
-    try:
-        return importlib.import_module("app.rectifications.service")
-    except ModuleNotFoundError as exc:
-        raise RectificationsUnavailable() from exc
+from app.projects.schemas_delivery import (
+    GRADE_LABELS,
+    AcceptanceIn,
+    AcceptanceOut,
+    IndicatorOut,
+    RectificationIn,
+)
+from app.rectifications import service as rectifications
+from app.surveys.results import satisfaction_percent
 
 
 def _half_up(numerator: int, denominator: int) -> int:
@@ -75,15 +70,27 @@ def grade_of(total_centi: int, pass_score: int) -> Grade:
     return Grade.failed
 
 
+async def _satisfaction(db: AsyncSession, community_id: uuid.UUID, body: AcceptanceIn) -> int:
+    """The figure staff entered, or the one the linked survey gives; exactly one of the two."""
+    if body.survey_id is None:
+        if body.satisfaction is None:
+            raise SurveyUnavailable()
+        return body.satisfaction
+    if body.satisfaction is not None:
+        raise SatisfactionAmbiguous()
+    figure = await satisfaction_percent(db, community_id, body.survey_id)
+    if figure is None:
+        raise SurveyUnavailable()
+    return figure
+
+
 async def accept(
     db: AsyncSession, who: Principal, project_id: uuid.UUID, body: AcceptanceIn
 ) -> AcceptanceOut:
     project = await public.load(db, who, project_id, staff=True, lock=True)
     if project.status is not ProjectStatus.executing:
         raise AlreadyAccepted() if project.grade is not None else ProjectInvalidTransition()
-    if body.satisfaction is None:
-        # No surveys service gives a satisfaction figure on this deployment yet: staff enter it.
-        raise SurveyUnavailable()
+    satisfaction = await _satisfaction(db, project.community_id, body)
     call = await db.get(ProjectCall, project.call_id)
     assert call is not None
     r = rules()
@@ -101,17 +108,16 @@ async def accept(
     total = _half_up(
         r.acceptance_indicator_weight * ind
         + r.acceptance_reviewer_weight * body.reviewer_score * 100
-        + r.acceptance_satisfaction_weight * body.satisfaction * 100,
+        + r.acceptance_satisfaction_weight * satisfaction * 100,
         100,
     )
     grade = grade_of(total, call.pass_score)
-    opener = rectifications() if grade is Grade.failed else None
     row = Acceptance(
         project_id=project.id,
         indicators=[i.model_dump() for i in indicators],
         indicator_centi=ind,
         reviewer_score=body.reviewer_score,
-        satisfaction=body.satisfaction,
+        satisfaction=satisfaction,
         survey_id=body.survey_id,
         total_centi=total,
         grade=grade,
@@ -128,12 +134,10 @@ async def accept(
     except IntegrityError as exc:  # only reachable if the row lock were bypassed
         raise AlreadyAccepted() from exc
     opened: list[str] = []
-    if opener is not None:
+    if grade is Grade.failed:
         owner = await db.get(User, project.owner_id)
         items = body.rectifications or []
         if not items:
-            from app.projects.schemas_delivery import RectificationIn
-
             items = [
                 RectificationIn(
                     title=f"「{project.title}」验收未达标整改",
@@ -142,7 +146,7 @@ async def accept(
                 )
             ]
         for item in items:
-            out = await opener.open_item(
+            out = await rectifications.open_item(
                 db,
                 community_id=project.community_id,
                 source_kind="project",

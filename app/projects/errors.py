@@ -297,12 +297,13 @@ class QuestionAlreadyAnswered(Conflict):
 
 class SurveyUnavailable(ValidationFailed):
     code = "survey_unavailable"
-    message = _("无法从该问卷取得满意度，请直接填写", "No satisfaction figure from that survey; enter one")
-
-
-class RectificationsUnavailable(Conflict):
-    code = "rectifications_unavailable"
     message = _(
-        "整改功能尚未启用，暂不能记录不合格的验收",
-        "Rectification items are not available here yet; a failed acceptance cannot be recorded",
+        "无法从该问卷取得满意度（须为本社区已发布且有打分题作答的问卷），请直接填写",
+        "No satisfaction figure from that survey (it must be this community's, published, with scale"
+        " answers); enter one",
     )
+
+
+class SatisfactionAmbiguous(ValidationFailed):
+    code = "satisfaction_ambiguous"
+    message = _("满意度请直接填写或选择问卷，二者择一", "Give a satisfaction figure or a survey, not both")

@@ -13,6 +13,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
+from fractions import Fraction
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +29,7 @@ from app.models.surveys import (
     SurveyChannel,
     SurveyQuestion,
     SurveyResponse,
+    SurveyStatus,
 )
 from app.surveys import service
 from app.surveys.config import rules
@@ -287,3 +289,41 @@ async def response_count(db: AsyncSession, survey_id: uuid.UUID) -> int:
         )
         or 0
     )
+
+
+async def satisfaction_percent(db: AsyncSession, community_id: uuid.UUID, survey_id: uuid.UUID) -> int | None:
+    """Residents' satisfaction (满意度) from a survey, 0–100, for another domain (a project's 验收).
+
+    Every answer to the survey's scale questions counts, each scaled to 0–100 ((value − low) ÷
+    (high − low) × 100: 4 on 1–5 is 75, 9 on 0–10 is 90); the figure is their mean, exact and rounded
+    half up. None when the survey is not this community's, is still a draft, or has no scale answers.
+    """
+    survey = await db.get(Survey, survey_id)
+    if survey is None or survey.community_id != community_id or survey.status is SurveyStatus.draft:
+        return None
+    rows = (
+        await db.execute(
+            select(
+                SurveyQuestion.scale_min,
+                SurveyQuestion.scale_max,
+                func.sum(SurveyAnswer.number - SurveyQuestion.scale_min),
+                func.count(),
+            )
+            .join(SurveyAnswer, SurveyAnswer.question_id == SurveyQuestion.id)
+            .where(
+                SurveyQuestion.survey_id == survey_id,
+                SurveyQuestion.kind == K.scale,
+                SurveyAnswer.number.is_not(None),
+            )
+            .group_by(SurveyQuestion.scale_min, SurveyQuestion.scale_max)
+        )
+    ).all()
+    answers = 0
+    total = Fraction(0)
+    for low, high, above_low, n in rows:  # the CHECK constraint makes low and high set on scale questions
+        answers += int(n)
+        total += Fraction(Decimal(above_low or 0) * 100) / (int(high or 0) - int(low or 0))
+    if not answers:
+        return None
+    mean = total / answers
+    return int(mean + Fraction(1, 2))  # half up: the mean is never negative

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
-import pytest
 from httpx import AsyncClient
 
 from app.core import clock, workdays
 from tests.support.factories import World, auth
 from tests.support.projects import API, funded_project
-
-# The shared 整改 item (app.rectifications) comes with the surveys domain; until it is on main a failed
-# acceptance is refused (409 rectifications_unavailable) and these tests wait for it.
-needs_rectifications = pytest.mark.skipif(
-    importlib.util.find_spec("app.rectifications") is None,
-    reason="app.rectifications is not on this branch yet",
-)
+from tests.support.surveys import answer, full_answers, new_survey, published_survey
 
 
 def acceptance_body(reviewer: int, satisfaction: int, **extra: Any) -> dict[str, Any]:
@@ -65,7 +57,6 @@ async def test_a_good_project_is_accepted_and_graded(client: AsyncClient, world:
     assert r.status_code == 409  # an accepted project spends no more
 
 
-@needs_rectifications
 async def test_acceptance_under_the_bar_opens_rectification_items_with_working_day_deadlines(
     client: AsyncClient, world: World
 ) -> None:
@@ -117,7 +108,6 @@ async def test_acceptance_under_the_bar_opens_rectification_items_with_working_d
     assert (page["status"], page["status_label"], page["grade_label"]) == ("rectifying", "整改中", "不合格")
 
 
-@needs_rectifications
 async def test_a_failed_acceptance_without_items_opens_one_owned_by_the_applicant(
     client: AsyncClient, world: World
 ) -> None:
@@ -157,24 +147,48 @@ async def test_acceptance_is_for_staff_and_needs_a_satisfaction_figure(
     assert r.status_code == 422
 
 
-async def test_without_rectifications_a_failed_acceptance_is_refused_not_recorded(
-    client: AsyncClient, world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """On a deployment without app.rectifications a project under the bar is not quietly accepted."""
-    import app.projects.acceptance as acceptance_module
-
-    real = importlib.import_module
-
-    def missing(name: str, package: str | None = None) -> object:
-        if name == "app.rectifications.service":
-            raise ModuleNotFoundError(name)
-        return real(name, package)
-
-    monkeypatch.setattr(acceptance_module.importlib, "import_module", missing)
+async def test_satisfaction_comes_from_a_linked_survey(client: AsyncClient, world: World) -> None:
+    """满意度 from a survey: each scale answer scaled to 0–100 (4 on 1–5 = 75, 9 on 0–10 = 90), the mean."""
+    s = await published_survey(client, world.staff)
+    assert (await answer(client, world.resident, s["id"], full_answers(q5=4, q6=9))).status_code == 201
+    assert (await answer(client, world.neighbour, s["id"], full_answers(q5=5, q6=6))).status_code == 201
+    # (75 + 90 + 100 + 60) / 4 = 81.25 → 81
     p = await funded_project(client, world.staff, world.resident)
-    r = await client.post(
-        f"{API}/projects/{p['id']}/acceptance", json=acceptance_body(10, 10), headers=auth(world.staff)
+    body = acceptance_body(80, 0, survey_id=s["id"])
+    del body["satisfaction"]
+    r = await client.post(f"{API}/projects/{p['id']}/acceptance", json=body, headers=auth(world.staff))
+    assert r.status_code == 201, r.text
+    out = r.json()
+    assert (out["satisfaction"], out["survey_id"]) == (81, s["id"])
+    # 40 % × 90 + 40 % × 80 + 20 % × 81 = 36 + 32 + 16.2 = 84.20
+    assert out["total"] == "84.20"
+
+
+async def test_a_survey_that_gives_no_figure_is_refused(client: AsyncClient, world: World) -> None:
+    p = await funded_project(client, world.staff, world.resident)
+    url = f"{API}/projects/{p['id']}/acceptance"
+
+    def via(survey_id: str) -> dict[str, Any]:
+        body = acceptance_body(80, 0, survey_id=survey_id)
+        del body["satisfaction"]
+        return body
+
+    unanswered = await published_survey(client, world.staff)
+    draft = await new_survey(client, world.staff)
+    other = await published_survey(client, world.other_staff)
+    assert (await answer(client, world.other_resident, other["id"])).status_code == 201
+    no_scale = await published_survey(
+        client, world.staff, questions=[{"key": "q1", "kind": "long_text", "title": "意见建议"}]
     )
-    assert (r.status_code, r.json()["code"]) == (409, "rectifications_unavailable")
+    assert (await answer(client, world.resident, no_scale["id"], {"q1": "很好"})).status_code == 201
+    for survey in (unanswered, draft, other, no_scale):
+        r = await client.post(url, json=via(survey["id"]), headers=auth(world.staff))
+        assert (r.status_code, r.json()["code"]) == (422, "survey_unavailable"), survey["title"]
+    r = await client.post(url, json=via("00000000-0000-0000-0000-000000000000"), headers=auth(world.staff))
+    assert (r.status_code, r.json()["code"]) == (422, "survey_unavailable")
+    r = await client.post(
+        url, json=acceptance_body(80, 90, survey_id=unanswered["id"]), headers=auth(world.staff)
+    )
+    assert (r.status_code, r.json()["code"]) == (422, "satisfaction_ambiguous")
     page = (await client.get(f"{API}/projects/{p['id']}", headers=auth(world.staff))).json()
     assert (page["status"], page["acceptance"]) == ("executing", None)

@@ -4,10 +4,8 @@ bar opening a rectification item, the outcome on the public page."""
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import timedelta
 
-import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,15 +21,7 @@ from tests.support.projects import (
     voting_call_body,
 )
 
-# The shared 整改 item (app.rectifications) comes with the surveys domain; until it is on main a failed
-# acceptance is refused (409 rectifications_unavailable) and these tests wait for it.
-needs_rectifications = pytest.mark.skipif(
-    importlib.util.find_spec("app.rectifications") is None,
-    reason="app.rectifications is not on this branch yet",
-)
 
-
-@needs_rectifications
 async def test_call_to_rectification(client: AsyncClient, world: World, db: AsyncSession) -> None:
     call = await new_call(client, world.staff, **voting_call_body(budget_cap_fen=1_000_000))
     people = [world.resident, world.neighbour, await make_user(db, community=world.community, name="孙阿姨")]
