@@ -24,6 +24,7 @@ const RESIDENT = [
   { page: 'pages/surveys/index', text: '问卷调查' },
   { page: 'pages/review/index', text: '居民评议' },
   { page: 'pages/rectifications/index', text: '整改跟进' },
+  { page: 'pages/privacy/index', text: '我的数据' },
 ]
 const MERCHANT = [
   { page: 'pages/merchant/scan/index', text: '扫码核销' },

@@ -39,6 +39,10 @@ function install() {
       calls.modal.push(o)
       if (o.success) setTimeout(() => o.success({ confirm: true, cancel: false, content: state.modalContent || '' }), 0)
     },
+    setClipboardData: (o) => {
+      calls.clipboard = (calls.clipboard || []).concat([o.data])
+      if (o.success) setTimeout(() => o.success({}), 0)
+    },
     showLoading: () => {},
     hideLoading: () => {},
     stopPullDownRefresh: () => {},

@@ -31,7 +31,7 @@ function install() {
   const config = require('../../config')
   config.baseUrl = base()
   config.retryDelaysMs = [50, 100]
-  const calls = { request: [], toast: [], modal: [], navigate: [], subscribe: [], scan: [], phone: [] }
+  const calls = { request: [], toast: [], modal: [], navigate: [], subscribe: [], scan: [], phone: [], clipboard: [] }
   const state = { code: 'demo-resident', scanResults: [], mediaPaths: [], modalConfirm: true, modalContent: '' }
   const storage = new Map()
 
@@ -74,6 +74,10 @@ function install() {
     showModal(o) {
       calls.modal.push(o)
       later(() => o.success && o.success({ confirm: state.modalConfirm, cancel: !state.modalConfirm, content: state.modalContent }))
+    },
+    setClipboardData(o) {
+      calls.clipboard.push(o.data)
+      later(() => o.success && o.success({}))
     },
     showLoading: () => {},
     hideLoading: () => {},
