@@ -9,11 +9,14 @@ its count back with `undo`. Use `attempt()` for the whole shape.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import time
 from typing import Any, Protocol
 
 from app.core.errors import Msg, RateLimited
+
+log = logging.getLogger(__name__)
 
 
 class Limiter(Protocol):
@@ -114,36 +117,67 @@ return 0
 
 
 class RedisLimiter:
-    """Shared counters for several API processes (REDIS_URL); keys expire with their window."""
+    """Shared counters for several API processes (REDIS_URL); keys expire with their window.
 
-    def __init__(self, url: str) -> None:
+    Redis away (refused, reset, timed out) does not take sign-in down with it: each call falls back to
+    this process's own counters (`MemoryLimiter`, so limits still hold per process, as without Redis)
+    and logs a warning at most once a minute; the next call tries Redis again, and redis-py reconnects
+    by itself. Counts made during the outage stay local and are forgotten with their window.
+    """
+
+    def __init__(self, url: str, timeout_seconds: float = 0.5) -> None:
         import redis.asyncio as redis
 
-        self._redis: Any = redis.from_url(url)
+        self._redis: Any = redis.from_url(
+            url, socket_timeout=timeout_seconds, socket_connect_timeout=timeout_seconds
+        )
+        self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
+        self._local = MemoryLimiter()
+        self._warned_at = -math.inf
+
+    def _fallback(self, exc: BaseException) -> MemoryLimiter:
+        now = time.monotonic()
+        if now - self._warned_at >= 60:
+            self._warned_at = now
+            log.warning("redis unavailable; counting in this process", extra={"error": repr(exc)})
+        return self._local
 
     async def hit(self, key: str, limit: int, window_seconds: int) -> int | None:
         name = f"linli:rl:{key}"
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incr(name)
-            pipe.expire(name, window_seconds, nx=True)
-            pipe.ttl(name)
-            count, _, ttl = await pipe.execute()
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.incr(name)
+                pipe.expire(name, window_seconds, nx=True)
+                pipe.ttl(name)
+                count, _, ttl = await pipe.execute()
+        except self._errors as exc:
+            return await self._fallback(exc).hit(key, limit, window_seconds)
         if int(count) > limit:
             return max(1, int(ttl))
         return None
 
     async def blocked(self, key: str, limit: int, window_seconds: int) -> int | None:
         name = f"linli:rl:{key}"
-        count = await self._redis.get(name)
-        if count is not None and int(count) >= limit:
-            return max(1, int(await self._redis.ttl(name)))
-        return None
+        try:
+            count = await self._redis.get(name)
+            if count is not None and int(count) >= limit:
+                return max(1, int(await self._redis.ttl(name)))
+        except self._errors as exc:
+            return await self._fallback(exc).blocked(key, limit, window_seconds)
+        return await self._local.blocked(key, limit, window_seconds)
 
     async def undo(self, key: str) -> None:
-        await self._redis.eval(_UNDO, 1, f"linli:rl:{key}")
+        try:
+            await self._redis.eval(_UNDO, 1, f"linli:rl:{key}")
+        except self._errors as exc:
+            await self._fallback(exc).undo(key)
 
     async def reset(self, key: str) -> None:
-        await self._redis.delete(f"linli:rl:{key}")
+        await self._local.reset(key)
+        try:
+            await self._redis.delete(f"linli:rl:{key}")
+        except self._errors as exc:
+            self._fallback(exc)
 
 
 def make_limiter(redis_url: str | None) -> Limiter:
