@@ -5,29 +5,24 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Path, Request, UploadFile
+from fastapi import APIRouter, File, Path, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from app.consultation import proposal_photos, proposals, supports, triage
 from app.consultation.proposal_schemas import PhotoOut, ProposalIn, ProposalOut, ProposalSummary, TriageIn
 from app.consultation.proposals import ProposalSort
+from app.core import photos
 from app.core.database import DB
 from app.core.pagination import Page, Pagination
 from app.identity.deps import CurrentUser, Staff
 from app.models.consultation import ProposalStatus
 from app.platform.idempotency import IdempotencyDep
-from app.tickets import photos as ticket_photos
 
 router = APIRouter()
 ProposalId = Annotated[uuid.UUID, Path(description="Proposal id")]
 TAGS: list[str | Any] = ["proposals (群众下单)"]
 
 
-def _storage(request: Request) -> proposal_photos.Storage:
-    return ticket_photos.storage_for(request.app.state.settings)
-
-
-StorageDep = Annotated[proposal_photos.Storage, Depends(_storage)]
 IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}, "description": "The image"}
 }
@@ -110,7 +105,7 @@ async def upload_photo(
     file: Annotated[UploadFile, File(description="JPEG, PNG or WebP, at most 10 MB")],
     who: CurrentUser,
     db: DB,
-    storage: StorageDep,
+    storage: photos.PhotoStorage,
 ) -> PhotoOut:
     """Add a photo (up to 9); it is re-encoded without EXIF and thumbnailed."""
     raw = await file.read(proposal_photos.MAX_PHOTO_BYTES + 1)
@@ -128,7 +123,7 @@ async def download_photo(
     photo_id: uuid.UUID,
     who: CurrentUser,
     db: DB,
-    storage: StorageDep,
+    storage: photos.PhotoStorage,
     thumbnail: bool = False,
 ) -> Response:
     """A photo (or its thumbnail), for those who may see the proposal."""

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.bookings import catalogue as bookings
 from app.bookings import reports as booking_reports
-from app.core import clock
+from app.core import clock, photos
 from app.core.errors import NotFound
 from app.identity.principal import Principal
 from app.models.project_delivery import (
@@ -71,7 +71,6 @@ from app.projects.schemas_delivery import (
     SpendingOut,
     UpdateIn,
 )
-from app.tickets import photos
 from app.volunteering import service as volunteering
 
 
@@ -298,8 +297,6 @@ async def add_photo(
     update_id: uuid.UUID | None,
 ) -> PhotoOut:
     project = await public.load(db, who, project_id, team=True, lock=True)
-    if len(raw) > rules().photo_max_bytes:
-        raise ImageTooLarge()
     count = len(await public.photos_of(db, project.id))
     if count >= rules().photos_per_project:
         raise TooManyPhotos(limit=rules().photos_per_project)
@@ -309,29 +306,22 @@ async def add_photo(
         ).scalar()
         if owner != project.id:
             raise LinkTargetNotFound()
-    try:
-        image = await photos.clean_photo(raw)
-    except photos.ImageTooLarge as exc:
-        raise ImageTooLarge() from exc
-    except photos.NotDecodable as exc:
-        raise NotAnImage() from exc
-    photo_id = uuid.uuid4()
-    base = f"projects/{project.id}/{photo_id}"
-    key, thumb_key = f"{base}.{image.extension}", f"{base}_thumb.jpg"
-    await storage.put(key, image.data)
-    await storage.put(thumb_key, image.thumbnail)
+    stored = await photos.store_photo(
+        db,
+        storage,
+        raw,
+        f"projects/{project.id}",
+        max_bytes=rules().photo_max_bytes,
+        too_large=ImageTooLarge,
+        too_many_pixels=ImageTooLarge,
+        not_an_image=NotAnImage,
+    )
     photo = ProjectPhoto(
-        id=photo_id,
         project_id=project.id,
         update_id=update_id,
         uploaded_by=who.id,
-        content_type=image.content_type,
-        size=len(image.data),
-        width=image.width,
-        height=image.height,
-        storage_key=key,
-        thumb_key=thumb_key,
         created_at=clock.now(),
+        **stored.columns(),
     )
     db.add(photo)
     await db.flush()

@@ -16,7 +16,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import clock
+from app.core import clock, photos
 from app.core.pagination import Page, PageParams, page_of
 from app.core.privacy import mask_contacts, mask_name
 from app.identity.principal import Principal
@@ -60,7 +60,6 @@ from app.projects.schemas_delivery import (
     SpendingOut,
     UpdateOut,
 )
-from app.tickets import photos
 
 
 def percent(part: int, whole: int) -> int:
@@ -370,10 +369,10 @@ async def read_photo(
     photo = await db.get(ProjectPhoto, photo_id)
     if photo is None or photo.project_id != project.id:
         raise PhotoNotFound()
-    data = await storage.get(photo.thumb_key if thumbnail else photo.storage_key)
-    if data is None:
+    found = await photos.read_stored(storage, photo, thumbnail)
+    if found is None:
         raise PhotoNotFound()
-    return data, "image/jpeg" if thumbnail else photo.content_type
+    return found
 
 
 # ---------------------------------------------------------------- questions and follows

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
+from app.core import photos
 from app.core.database import DB
 from app.core.pagination import Page, Pagination
 from app.identity.deps import CurrentUser, Staff
@@ -31,18 +32,10 @@ from app.projects.schemas_delivery import (
     SpendingOut,
     UpdateIn,
 )
-from app.tickets import photos
 
 router = APIRouter()
 ProjectId = Annotated[uuid.UUID, Path(description="Project id")]
 TAGS: list[str | Any] = ["projects (项目实施与公开)"]
-
-
-def _storage(request: Request) -> photos.Storage:
-    return photos.storage_for(request.app.state.settings)
-
-
-StorageDep = Annotated[photos.Storage, Depends(_storage)]
 
 
 @router.get("/projects", response_model=Page[ProjectSummary], tags=TAGS)
@@ -110,7 +103,7 @@ async def add_photo(
     project_id: ProjectId,
     who: CurrentUser,
     db: DB,
-    storage: StorageDep,
+    storage: photos.PhotoStorage,
     file: Annotated[UploadFile, File(description="JPEG, PNG or WebP, at most 10 MB")],
     update_id: Annotated[uuid.UUID | None, Form()] = None,
 ) -> PhotoOut:
@@ -130,7 +123,7 @@ async def read_photo(
     photo_id: uuid.UUID,
     who: CurrentUser,
     db: DB,
-    storage: StorageDep,
+    storage: photos.PhotoStorage,
     thumbnail: Annotated[bool, Query()] = False,
 ) -> Response:
     """A project photo (or its thumbnail), for anyone who may see the project."""

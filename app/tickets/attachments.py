@@ -1,22 +1,19 @@
-"""Photos of a ticket: checked, cleaned of EXIF, thumbnailed, stored (`app.tickets.photos`).
+"""Photos of a ticket: checked, cleaned of EXIF, thumbnailed, stored (`app.core.photos.store_photo`).
 
 The service knows no URLs: the router passes `links`, which builds a photo's address from the request."""
 
 from __future__ import annotations
 
-import functools
 import uuid
 from collections.abc import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import clock
-from app.core.database import on_rollback
+from app.core import clock, photos
 from app.core.errors import Forbidden
 from app.identity.principal import Principal
 from app.models.tickets import TicketAttachment
-from app.tickets import photos
 from app.tickets.config import rules
 from app.tickets.errors import (
     AttachmentNotFound,
@@ -60,39 +57,26 @@ async def add_attachment(
     ticket = await load(db, who, ticket_id, lock=True)
     if not (is_reporter(who, ticket) or ticket.created_by == who.id or may_see_internal(who, ticket)):
         raise Forbidden()
-    if len(raw) > rules().photo_max_bytes:
-        raise AttachmentTooLarge()
     count = await db.scalar(
         select(func.count()).select_from(TicketAttachment).where(TicketAttachment.ticket_id == ticket.id)
     )
     if (count or 0) >= rules().photos_per_ticket:
         raise TooManyAttachments()
-    try:
-        image = await photos.clean_photo(raw)
-    except photos.ImageTooLarge as exc:
-        raise ImageTooLarge() from exc
-    except photos.NotDecodable as exc:
-        raise NotAnImage() from exc
-    att_id = uuid.uuid4()
-    key, thumb_key = photos.keys_for(ticket.id, att_id, image.extension)
-    for written in (key, thumb_key):  # a rolled-back upload leaves no orphan file (issue #19)
-        on_rollback(db, functools.partial(storage.delete, written))
-    await storage.put(key, image.data)
-    await storage.put(thumb_key, image.thumbnail)
+    stored = await photos.store_photo(
+        db,
+        storage,
+        raw,
+        f"tickets/{ticket.id}",
+        max_bytes=rules().photo_max_bytes,
+        too_large=AttachmentTooLarge,
+        too_many_pixels=ImageTooLarge,
+        not_an_image=NotAnImage,
+    )
     att = TicketAttachment(
-        id=att_id,
-        ticket_id=ticket.id,
-        uploaded_by=who.id,
-        content_type=image.content_type,
-        size=len(image.data),
-        width=image.width,
-        height=image.height,
-        storage_key=key,
-        thumb_key=thumb_key,
-        created_at=clock.now(),
+        ticket_id=ticket.id, uploaded_by=who.id, created_at=clock.now(), **stored.columns()
     )
     db.add(att)
-    await add_event(db, ticket, who.id, "photo_added", attachment_id=att_id)
+    await add_event(db, ticket, who.id, "photo_added", attachment_id=att.id)
     await db.flush()
     return _attachment_out(att, links)
 
@@ -122,7 +106,7 @@ async def read_attachment(
     att = await db.get(TicketAttachment, attachment_id)
     if att is None or att.ticket_id != ticket.id:
         raise AttachmentNotFound()
-    data = await storage.get(att.thumb_key if thumbnail else att.storage_key)
-    if data is None:
+    found = await photos.read_stored(storage, att, thumbnail)
+    if found is None:
         raise AttachmentNotFound()
-    return data, "image/jpeg" if thumbnail else att.content_type
+    return found

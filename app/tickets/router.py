@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
-from app.core import exports
+from app.core import exports, photos
 from app.core.database import DB
 from app.core.pagination import Page, Pagination
 from app.core.text import Text
@@ -21,7 +21,6 @@ from app.tickets import (
     categories,
     deadlines,
     intake,
-    photos,
     queries,
     stats,
     timeline,
@@ -52,13 +51,6 @@ router = APIRouter()
 TicketId = Annotated[uuid.UUID, Path(description="Ticket id")]
 TAGS: list[str | Any] = ["tickets"]
 OPEN311: list[str | Any] = ["open311"]
-
-
-def _storage(request: Request) -> photos.Storage:
-    return photos.storage_for(request.app.state.settings)
-
-
-StorageDep = Annotated[photos.Storage, Depends(_storage)]
 
 
 def _photo_links(request: Request) -> attachments.PhotoLinks:
@@ -234,7 +226,7 @@ async def upload_photo(
     file: Annotated[UploadFile, File(description="JPEG, PNG or WebP, at most 10 MB")],
     who: CurrentUser,
     db: DB,
-    storage: StorageDep,
+    storage: photos.PhotoStorage,
     links: PhotoLinksDep,
 ) -> AttachmentOut:
     """Add a photo (up to 9 per ticket); it is re-encoded without EXIF and thumbnailed."""
@@ -261,7 +253,7 @@ async def download_photo(
     attachment_id: uuid.UUID,
     who: CurrentUser,
     db: DB,
-    storage: StorageDep,
+    storage: photos.PhotoStorage,
     thumbnail: bool = False,
 ) -> Response:
     """Download a photo (or its thumbnail), for those who may see the ticket."""

@@ -9,9 +9,13 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.consultation import proposal_photos
 from app.core.errors import Conflict
+from app.projects import execution
 from app.tickets import attachments
+from tests.support.consultation import new_proposal
 from tests.support.factories import TEST_SETTINGS, World, auth
+from tests.support.projects import funded_project
 from tests.support.tickets import make_category, make_ticket
 from tests.tickets.test_photos import jpeg_with_exif
 
@@ -71,3 +75,31 @@ async def test_an_upload_failing_unexpectedly_leaves_no_file(
         r = await _post(c, ticket.id, world)
     assert r.status_code == 500
     assert _files(uploads) == []
+
+
+@pytest.mark.parametrize("domain", ["proposal", "project"])
+async def test_proposal_and_project_photos_rolled_back_leave_no_file(
+    client: httpx.AsyncClient, world: World, uploads: Path, monkeypatch: pytest.MonkeyPatch, domain: str
+) -> None:
+    """Every domain stores photos through app.core.photos.store_photo, so every rollback cleans up."""
+    if domain == "proposal":
+        target = await new_proposal(client, world.resident)
+        url = f"{API}/proposals/{target['id']}/photos"
+        module: object = proposal_photos
+    else:
+        target = await funded_project(client, world.staff, world.resident)
+        url = f"{API}/projects/{target['id']}/photos"
+        module = execution.public
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise Conflict()  # after the files were written and the row flushed: the request rolls back
+
+    monkeypatch.setattr(module, "photo_out", refuse)
+    photo = {"file": ("a.jpg", jpeg_with_exif(), "image/jpeg")}
+    r = await client.post(url, files=photo, headers=auth(world.resident))
+    assert r.status_code == 409, r.text
+    assert _files(uploads) == []
+    monkeypatch.undo()
+    ok = await client.post(url, files=photo, headers=auth(world.resident))
+    assert ok.status_code == 201, ok.text
+    assert len(_files(uploads)) == 2
