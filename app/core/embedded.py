@@ -22,6 +22,7 @@ import atexit
 import concurrent.futures
 import contextlib
 import importlib.util
+import locale
 import logging
 import os
 import shutil
@@ -233,6 +234,22 @@ class EmbeddedServer:
 _LOST_USER = "could not look up effective user ID"
 
 
+def character_type() -> str:
+    """The cluster's LC_CTYPE: C.UTF-8 where the C library has it, else C.
+
+    Sorting stays byte order (LC_COLLATE C) either way. Under LC_CTYPE C, pg_trgm treats every non-ASCII
+    character as a separator, so Chinese text got no trigrams at all and a search for 楼道灯 could not use
+    the tickets' trigram index; under C.UTF-8 it does, and lower() folds full-width letters as Python does.
+    """
+    previous = locale.setlocale(locale.LC_CTYPE)
+    try:
+        locale.setlocale(locale.LC_CTYPE, "C.UTF-8")
+    except locale.Error:
+        return "C"
+    locale.setlocale(locale.LC_CTYPE, previous)
+    return "C.UTF-8"
+
+
 def _initdb(pgdata: Path, user: str | None) -> None:
     if (pgdata / "PG_VERSION").exists():
         return
@@ -249,6 +266,7 @@ def _initdb(pgdata: Path, user: str | None) -> None:
                 "--auth=trust",
                 "--encoding=UTF8",
                 "--locale=C",
+                f"--lc-ctype={character_type()}",
                 "-U",
                 "postgres",
                 "--no-instructions",

@@ -114,3 +114,26 @@ def test_several_processes_creating_the_server_user_at_once_agree_on_one_uid() -
 
     assert _run_user() == SYSTEM_USER
     assert _resolves(SYSTEM_USER) is not None
+
+
+async def test_the_embedded_cluster_gives_chinese_text_trigrams(database_url: str) -> None:
+    """LC_CTYPE C.UTF-8 (sorting stays C): pg_trgm indexes 楼道灯, so a Chinese search can use the index."""
+    from app.core.embedded import character_type
+
+    if EMBEDDED.data_dir is None or character_type() != "C.UTF-8":
+        pytest.skip("the suite runs on a given server, or this C library has no C.UTF-8")
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    conn = await asyncpg.connect(
+        host=url.query["host"], port=int(url.query["port"]), user="postgres", database=url.database
+    )
+    try:
+        ctype, collate = await conn.fetchrow(
+            "SELECT datctype, datcollate FROM pg_database WHERE datname = current_database()"
+        )
+        assert (ctype, collate) == ("C.UTF-8", "C")
+        assert await conn.fetchval("SELECT cardinality(show_trgm('楼道灯'))") > 0
+        assert await conn.fetchval("SELECT lower('ＡＢＣ楼')") == "ａｂｃ楼"  # as Python's str.lower()
+    finally:
+        await conn.close()
