@@ -13,8 +13,12 @@ Every cell goes through `cell()`:
   and never runs it (OWASP "CSV injection");
 - numbers stay numbers.
 
-CSV is streamed in chunks; XLSX is built with openpyxl's write-only mode in a worker thread (CPU work
-that would otherwise stall the event loop), then sent.
+Rows given as a list: CSV is streamed in chunks; XLSX is built with openpyxl's write-only mode in a
+worker thread (CPU work that would otherwise stall the event loop), then sent. Rows given as an async
+iterator (e.g. straight from `db.stream(...)`): the file is written to a temporary file as the rows
+arrive, a batch at a time in a worker thread (openpyxl's write-only sheet keeps no rows in memory
+either), then sent from disk and deleted — memory stays the same whatever the row count, the request's
+transaction still ends before the first byte goes out, and the download has a Content-Length.
 """
 
 from __future__ import annotations
@@ -23,12 +27,14 @@ import asyncio
 import csv
 import enum
 import io
+import os
+import tempfile
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import AsyncIterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 from urllib.parse import quote
 
 from fastapi.responses import Response, StreamingResponse
@@ -46,6 +52,7 @@ MEDIA_TYPES: dict[str, str] = {"csv": CSV_TYPE, "xlsx": XLSX_TYPE}
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _CHUNK_ROWS = 500
+_FILE_CHUNK = 64 * 1024
 
 
 @dataclass
@@ -55,7 +62,7 @@ class Export:
     filename: str
     title: str
     header: Sequence[str]
-    rows: Sequence[Sequence[Any]]
+    rows: Sequence[Sequence[Any]] | AsyncIterable[Sequence[Any]]
     preamble: Sequence[Sequence[Any]] = ()
     formats: Mapping[int, str] = field(default_factory=dict)
 
@@ -85,12 +92,17 @@ def cell(value: Any) -> Any:
     return escape_text(str(value))
 
 
-def _lines(export: Export) -> Iterator[list[Any]]:
+def _head(export: Export) -> Iterator[list[Any]]:
     for line in export.preamble:
         yield [cell(v) for v in line]
     if export.preamble:
         yield []
     yield [cell(v) for v in export.header]
+
+
+def _lines(export: Export) -> Iterator[list[Any]]:
+    yield from _head(export)
+    assert isinstance(export.rows, Sequence)
     for row in export.rows:
         yield [cell(v) for v in row]
 
@@ -113,27 +125,96 @@ def to_csv(export: Export) -> bytes:
     return b"".join(csv_chunks(export))
 
 
+class _Sheet:
+    """An XLSX being written in openpyxl's write-only mode: each row goes to its temporary file at once."""
+
+    def __init__(self, export: Export) -> None:
+        self.book = Workbook(write_only=True)
+        self.sheet = self.book.create_sheet(printable(export.title)[:31] or "Sheet")
+        self.header_row = len(export.preamble) + (1 if export.preamble else 0)
+        self.formats = export.formats
+        self.index = 0
+
+    def append(self, lines: Iterator[list[Any]] | Sequence[list[Any]]) -> None:
+        for line in lines:
+            if self.formats and self.index > self.header_row:
+                cells: list[Any] = []
+                for column, value in enumerate(line):
+                    fmt = self.formats.get(column)
+                    if fmt is None:
+                        cells.append(value)
+                    else:
+                        styled = WriteOnlyCell(self.sheet, value=value)
+                        styled.number_format = fmt
+                        cells.append(styled)
+                self.sheet.append(cells)
+            else:
+                self.sheet.append(line)
+            self.index += 1
+
+    def discard(self) -> None:
+        """Close a sheet that will not be saved and remove openpyxl's temporary file behind it (left
+        alone, it would stay until the process exits)."""
+        try:
+            self.sheet.close()
+        finally:
+            writer = getattr(self.sheet, "_writer", None)  # openpyxl's WorksheetWriter: owns the file
+            if writer is not None:
+                writer.cleanup()
+
+
 def to_xlsx(export: Export) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(printable(export.title)[:31] or "Sheet")
-    header_row = len(export.preamble) + (1 if export.preamble else 0)
-    for index, line in enumerate(_lines(export)):
-        if export.formats and index > header_row:
-            cells: list[Any] = []
-            for column, value in enumerate(line):
-                fmt = export.formats.get(column)
-                if fmt is None:
-                    cells.append(value)
-                else:
-                    styled = WriteOnlyCell(sheet, value=value)
-                    styled.number_format = fmt
-                    cells.append(styled)
-            sheet.append(cells)
-        else:
-            sheet.append(line)
+    sheet = _Sheet(export)
+    sheet.append(_lines(export))
     out = io.BytesIO()
-    book.save(out)
+    sheet.book.save(out)
     return out.getvalue()
+
+
+def _reopened_unlinked(path: str) -> BinaryIO:
+    spooled = open(path, "rb")
+    os.unlink(path)  # the open file keeps its bytes; nothing is left on disk whatever happens next
+    return spooled
+
+
+async def _spool(export: Export, fmt: Format) -> BinaryIO:
+    """Write the export to a temporary file as its rows arrive (a batch at a time, in a worker thread);
+    return it open for reading, already removed from the directory."""
+    assert isinstance(export.rows, AsyncIterable)
+    fd, path = tempfile.mkstemp(prefix="linli-export-", suffix=f".{fmt}")
+    try:
+        if fmt == "csv":
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+                out.write(BOM)
+                writer = csv.writer(out)
+                writer.writerows(_head(export))
+                batch: list[list[Any]] = []
+                async for row in export.rows:
+                    batch.append([cell(v) for v in row])
+                    if len(batch) >= _CHUNK_ROWS:
+                        await asyncio.to_thread(writer.writerows, batch)
+                        batch = []
+                await asyncio.to_thread(writer.writerows, batch)
+        else:
+            os.close(fd)
+            sheet = _Sheet(export)
+            try:
+                sheet.append(_head(export))
+                batch = []
+                async for row in export.rows:
+                    batch.append([cell(v) for v in row])
+                    if len(batch) >= _CHUNK_ROWS:
+                        await asyncio.to_thread(sheet.append, batch)
+                        batch = []
+                await asyncio.to_thread(sheet.append, batch)
+            except BaseException:
+                await asyncio.to_thread(sheet.discard)
+                raise
+            await asyncio.to_thread(sheet.book.save, path)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return await asyncio.to_thread(_reopened_unlinked, path)
 
 
 def content_disposition(filename: str) -> str:
@@ -142,10 +223,21 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
+def _chunks_of(spooled: BinaryIO) -> Iterator[bytes]:
+    with spooled:
+        while chunk := spooled.read(_FILE_CHUNK):
+            yield chunk
+
+
 async def response(export: Export, fmt: Format) -> Response:
-    """The download: CSV streamed, XLSX built in a thread."""
+    """The download: rows from a list are streamed (CSV) or built in a thread (XLSX); rows from an async
+    iterator are spooled to a temporary file first, which is sent and then deleted."""
     filename = f"{export.filename}.{fmt}"
     headers = {"Content-Disposition": content_disposition(filename)}
+    if isinstance(export.rows, AsyncIterable):
+        spooled = await _spool(export, fmt)
+        headers["Content-Length"] = str(os.fstat(spooled.fileno()).st_size)
+        return StreamingResponse(_chunks_of(spooled), media_type=MEDIA_TYPES[fmt], headers=headers)
     if fmt == "xlsx":
         body = await asyncio.to_thread(to_xlsx, export)
         return Response(body, media_type=XLSX_TYPE, headers=headers)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -292,13 +293,13 @@ async def _export_rows(
     community_id: Annotated[uuid.UUID | None, Query()] = None,
     status: Annotated[list[TicketStatus] | None, Query()] = None,
     category_id: Annotated[uuid.UUID | None, Query()] = None,
-) -> list[list[str]]:
-    return await stats.export_rows(
+) -> AsyncIterator[list[str]]:
+    return stats.export_rows(
         db, who, start=from_, end=to, community_id=community_id, status=status, category_id=category_id
     )
 
 
-ExportRows = Annotated[list[list[str]], Depends(_export_rows)]
+ExportRows = Annotated[AsyncIterator[list[str]], Depends(_export_rows)]
 
 
 @router.get(
