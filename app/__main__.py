@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.core.database import make_engine, make_sessionmaker
+from app.core.database import make_engine, make_sessionmaker, unit_of_work
 from app.core.logging import configure_logging
 from app.core.migrations import upgrade
 from app.core.runtime import database_url
@@ -25,10 +25,8 @@ from app.core.settings import Settings, get_settings
 async def _in_session(url: str, work: Callable[[Any], Awaitable[Any]]) -> Any:
     engine = make_engine(url, pool_size=2, max_overflow=0)
     try:
-        async with make_sessionmaker(engine)() as session:
-            result = await work(session)
-            await session.commit()
-            return result
+        async with unit_of_work(make_sessionmaker(engine)) as session:
+            return await work(session)
     finally:
         await engine.dispose()
 

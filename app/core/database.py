@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -110,6 +111,22 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.rollback()
             await _undo(session)
             raise
+
+
+@contextlib.asynccontextmanager
+async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """One transaction outside a request — a job, a command: committed when the block ends, rolled back
+    (running its `on_rollback` steps) when it raises; `after_commit` steps run after the commit. Services
+    called inside still only flush. In a request, take `DB` instead: the request owns its commit."""
+    async with factory() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            await _undo(session)
+            raise
+        await _committed(session)
 
 
 # scope="function": the commit happens before the response is sent, so a failed commit is a failed request.

@@ -36,6 +36,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core import clock
+from app.core.database import unit_of_work
 from app.models.identity import User
 from app.models.notifications import Delivery, DeliveryAttempt, Notification, SubscribeGrant
 from app.notifications.config import NotificationSettings, TemplateConfig
@@ -83,15 +84,13 @@ class _Prepared:
 
 async def send_delivery(rt: Runtime, delivery_id: uuid.UUID, attempt: int) -> str:
     """Run attempt `attempt` of a delivery; returns the outcome (or "skipped")."""
-    async with rt.sessionmaker() as db:
+    async with unit_of_work(rt.sessionmaker) as db:
         prepared = await _claim(db, rt.config, delivery_id, attempt)
-        await db.commit()
     if isinstance(prepared, str):
         return prepared
     outcome, errcode, error = await _call(rt.wechat, prepared)
-    async with rt.sessionmaker() as db:
+    async with unit_of_work(rt.sessionmaker) as db:
         result = await _record(db, rt.config, delivery_id, attempt, prepared, outcome, errcode, error)
-        await db.commit()
     log.info(
         "subscribe message attempt",
         extra={"delivery_id": str(delivery_id), "attempt": attempt, "outcome": result, "errcode": errcode},

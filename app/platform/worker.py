@@ -25,7 +25,7 @@ import procrastinate
 from procrastinate import exceptions as pexc
 
 from app.core import clock
-from app.core.database import make_engine, make_sessionmaker
+from app.core.database import make_engine, make_sessionmaker, unit_of_work
 from app.core.periodic import PeriodicJob, load_all
 from app.core.settings import Settings
 from app.holidays.service import keep_fresh
@@ -49,9 +49,8 @@ def runtime() -> Runtime:
 
 async def run_periodic(rt: Runtime, job: PeriodicJob) -> int:
     """One run of a periodic job: its own session, the app clock's now, committed."""
-    async with rt.sessionmaker() as db:
+    async with unit_of_work(rt.sessionmaker) as db:
         changed = await job.fn(db, clock.now())
-        await db.commit()
     log.info("periodic job ran", extra={"job": job.name, "changed": changed})
     return changed
 
