@@ -57,24 +57,6 @@ def _time(name: str, n: int, call: Callable[[int], httpx.Response]) -> None:
     )
 
 
-def _family(pid: int) -> list[int]:
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    family, frontier = [pid], [pid]
-    while frontier:
-        parent = frontier.pop()
-        for child, ppid in parents.items():
-            if ppid == parent and child not in family:
-                family.append(child)
-                frontier.append(child)
-    return family
-
-
 def _status_kb(pid: int, field: str) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -84,8 +66,7 @@ def _status_kb(pid: int, field: str) -> int:
 
 def _api_pid(base: str) -> int:
     """The process answering HTTP: the largest in serve's family (the job worker is the other one)."""
-    family = _family(support.PIDS[base])
-    return max(family, key=lambda p: _status_kb(p, "VmRSS"))
+    return max(support.family(support.PIDS[base]), key=lambda p: _status_kb(p, "VmRSS"))
 
 
 def _export(client: httpx.Client, base: str, name: str, params: dict[str, str]) -> None:

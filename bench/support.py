@@ -388,28 +388,36 @@ class Result:
         return f"{self.rate:9.1f} {self.p50_ms:8.1f} {self.p99_ms:8.1f} {self.cpu_ms:7.2f} {self.errors:6d}"
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU seconds (user + system) used so far by `pid` and its live descendants (Linux /proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    parents: dict[int, int] = {}
-    used: dict[int, float] = {}
+def _proc_stats() -> dict[int, list[str]]:
+    """Every live process's /proc/<pid>/stat fields after the command name."""
+    stats: dict[int, list[str]] = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents[int(entry.name)] = int(fields[1])
-        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
-    family, frontier = {pid}, [pid]
+        if entry.name.isdigit():
+            try:
+                stats[int(entry.name)] = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+    return stats
+
+
+def family(pid: int, stats: dict[int, list[str]] | None = None) -> set[int]:
+    """`pid` and its live descendants (Linux /proc)."""
+    parents = {p: int(fields[1]) for p, fields in (stats if stats is not None else _proc_stats()).items()}
+    members, frontier = {pid}, [pid]
     while frontier:
         parent = frontier.pop()
         for child, ppid in parents.items():
-            if ppid == parent and child not in family:
-                family.add(child)
+            if ppid == parent and child not in members:
+                members.add(child)
                 frontier.append(child)
-    return sum(used.get(p, 0.0) for p in family)
+    return members
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) used so far by `pid` and its live descendants (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats = _proc_stats()
+    return sum((int(stats[p][11]) + int(stats[p][12])) / tick for p in family(pid, stats) if p in stats)
 
 
 def _request_file(requests: Sequence[Request]) -> Path:

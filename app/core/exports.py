@@ -30,7 +30,7 @@ import io
 import os
 import tempfile
 import uuid
-from collections.abc import AsyncIterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -177,6 +177,18 @@ def _reopened_unlinked(path: str) -> BinaryIO:
     return spooled
 
 
+async def _batches(rows: AsyncIterable[Sequence[Any]]) -> AsyncIterator[list[list[Any]]]:
+    """The rows as cells, _CHUNK_ROWS at a time, for a worker thread to write."""
+    batch: list[list[Any]] = []
+    async for row in rows:
+        batch.append([cell(v) for v in row])
+        if len(batch) >= _CHUNK_ROWS:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 async def _spool(export: Export, fmt: Format) -> BinaryIO:
     """Write the export to a temporary file as its rows arrive (a batch at a time, in a worker thread);
     return it open for reading, already removed from the directory."""
@@ -188,25 +200,15 @@ async def _spool(export: Export, fmt: Format) -> BinaryIO:
                 out.write(BOM)
                 writer = csv.writer(out)
                 writer.writerows(_head(export))
-                batch: list[list[Any]] = []
-                async for row in export.rows:
-                    batch.append([cell(v) for v in row])
-                    if len(batch) >= _CHUNK_ROWS:
-                        await asyncio.to_thread(writer.writerows, batch)
-                        batch = []
-                await asyncio.to_thread(writer.writerows, batch)
+                async for batch in _batches(export.rows):
+                    await asyncio.to_thread(writer.writerows, batch)
         else:
             os.close(fd)
             sheet = _Sheet(export)
             try:
                 sheet.append(_head(export))
-                batch = []
-                async for row in export.rows:
-                    batch.append([cell(v) for v in row])
-                    if len(batch) >= _CHUNK_ROWS:
-                        await asyncio.to_thread(sheet.append, batch)
-                        batch = []
-                await asyncio.to_thread(sheet.append, batch)
+                async for batch in _batches(export.rows):
+                    await asyncio.to_thread(sheet.append, batch)
             except BaseException:
                 await asyncio.to_thread(sheet.discard)
                 raise
